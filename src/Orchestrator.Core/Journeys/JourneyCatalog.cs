@@ -1,0 +1,40 @@
+namespace Orchestrator.Core.Journeys;
+
+/// <summary>
+/// Every journey version the engine may meet: the latest version of each journey (the one new customers enter)
+/// and the earlier versions that pinned instances still run on.
+/// </summary>
+public sealed class JourneyCatalog
+{
+    private readonly Dictionary<string, JourneyDefinition> _latest = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Id, string Version), JourneyDefinition> _versions = [];
+    private readonly Dictionary<string, List<JourneyDefinition>> _byEntryEvent = new(StringComparer.Ordinal);
+
+    public JourneyCatalog(IEnumerable<JourneyDefinition> latest, IEnumerable<JourneyDefinition>? earlierVersions = null)
+    {
+        foreach (var journey in earlierVersions ?? [])
+            _versions[(journey.Id, journey.Version)] = journey;
+        foreach (var journey in latest.OrderBy(j => j.Id, StringComparer.Ordinal))
+        {
+            _latest[journey.Id] = journey;
+            _versions[(journey.Id, journey.Version)] = journey;
+            if (!_byEntryEvent.TryGetValue(journey.Entry.Event, out var list))
+                _byEntryEvent[journey.Entry.Event] = list = [];
+            list.Add(journey);
+        }
+    }
+
+    public IReadOnlyCollection<JourneyDefinition> Latest => _latest.Values;
+
+    public IEnumerable<JourneyDefinition> AllVersions => _versions.Values;
+
+    public JourneyDefinition? LatestOf(string journeyId) => _latest.GetValueOrDefault(journeyId);
+
+    public JourneyDefinition? Find(string journeyId, string version) => _versions.GetValueOrDefault((journeyId, version));
+
+    public IReadOnlyList<JourneyDefinition> EnteredBy(string eventType) =>
+        _byEntryEvent.TryGetValue(eventType, out var list) ? list : [];
+
+    /// <summary>A new catalog with <paramref name="latest"/> as the current versions, keeping every version known so far.</summary>
+    public JourneyCatalog WithLatest(IEnumerable<JourneyDefinition> latest) => new(latest, _versions.Values);
+}

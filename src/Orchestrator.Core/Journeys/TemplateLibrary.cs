@@ -1,0 +1,159 @@
+using System.Text.RegularExpressions;
+using Fluid;
+using Orchestrator.Core.Liquid;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Orchestrator.Core.Journeys;
+
+/// <summary>
+/// The templates of one <c>journeys/templates</c> folder: <c>&lt;name&gt;.liquid</c> (front matter + HTML) and the
+/// optional <c>&lt;name&gt;.txt.liquid</c>. Each file is parsed once; its errors are reported once.
+/// </summary>
+internal sealed partial class TemplateLibrary
+{
+    private static readonly string[] FrontMatterKeys = ["subject", "from", "preheader"];
+
+    private readonly string _folder;
+    private readonly List<Diagnostic> _diagnostics;
+    private readonly Dictionary<string, Loaded?> _cache = new(StringComparer.Ordinal);
+
+    public TemplateLibrary(string folder, List<Diagnostic> diagnostics)
+    {
+        _folder = folder;
+        _diagnostics = diagnostics;
+    }
+
+    public sealed record Loaded(EmailTemplate? Template, string Content, bool HasSubject);
+
+    public IEnumerable<string> Names => Directory.Exists(_folder)
+        ? Directory.EnumerateFiles(_folder, "*.liquid")
+            .Select(Path.GetFileName)
+            .Where(n => n is not null && !n.EndsWith(".txt.liquid", StringComparison.Ordinal))
+            .Select(n => n![..^".liquid".Length])
+            .Order(StringComparer.Ordinal)
+        : [];
+
+    /// <summary>The template, or null when its file does not exist. A file with errors gives a Loaded without a template.</summary>
+    public Loaded? Get(string name)
+    {
+        if (_cache.TryGetValue(name, out var cached))
+            return cached;
+        var htmlPath = Path.Combine(_folder, name + ".liquid");
+        Loaded? loaded = null;
+        if (File.Exists(htmlPath))
+            loaded = Load(name, htmlPath, Path.Combine(_folder, name + ".txt.liquid"));
+        _cache[name] = loaded;
+        return loaded;
+    }
+
+    private Loaded Load(string name, string htmlPath, string textPath)
+    {
+        var errors = _diagnostics.Count;
+        var source = File.ReadAllText(htmlPath).ReplaceLineEndings("\n");
+        var lines = source.Split('\n');
+        IFluidTemplate? subject = null, from = null, preheader = null;
+        var bodyStartLine = 1;
+        if (lines.Length > 0 && lines[0].TrimEnd() == "---")
+        {
+            var close = Array.FindIndex(lines, 1, l => l.TrimEnd() == "---");
+            if (close < 0)
+            {
+                Error(htmlPath, 1, 1, "the front matter that starts here is never closed: end it with a line '---' before the HTML body");
+            }
+            else
+            {
+                var frontMatter = string.Join('\n', lines[1..close]);
+                ParseFrontMatter(htmlPath, frontMatter, ref subject, ref from, ref preheader);
+                bodyStartLine = close + 2;
+            }
+        }
+        var body = string.Join('\n', lines[(bodyStartLine - 1)..]);
+        var html = ParseLiquid(htmlPath, body, bodyStartLine, 1);
+
+        IFluidTemplate? text = null;
+        var content = source;
+        if (File.Exists(textPath))
+        {
+            var textSource = File.ReadAllText(textPath).ReplaceLineEndings("\n");
+            content += "\0" + textSource;
+            text = ParseLiquid(textPath, textSource, 1, 1);
+        }
+        if (_diagnostics.Count > errors || html is null)
+            return new Loaded(null, content, subject is not null);
+        // Without a subject in its front matter, a template is usable only by email steps that give their own.
+        var template = new EmailTemplate { Name = name, Subject = subject ?? Parse(""), From = from, Preheader = preheader, Html = html, Text = text };
+        return new Loaded(template, content, subject is not null);
+    }
+
+    private static IFluidTemplate Parse(string source) =>
+        LiquidSandbox.TryParseTemplate(source, out var t, out _) ? t! : throw new InvalidOperationException("empty template");
+
+    private void ParseFrontMatter(string path, string frontMatter, ref IFluidTemplate? subject, ref IFluidTemplate? from, ref IFluidTemplate? preheader)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(frontMatter));
+        }
+        catch (YamlException ex)
+        {
+            Error(path, (int)ex.Start.Line + 1, (int)ex.Start.Column, $"the front matter is not valid YAML: {ex.Message}");
+            return;
+        }
+        if (stream.Documents.Count == 0)
+            return;
+        if (stream.Documents[0].RootNode is not YamlMappingNode map)
+        {
+            var n = stream.Documents[0].RootNode;
+            Error(path, (int)n.Start.Line + 1, (int)n.Start.Column, "the front matter must be 'key: value' lines (subject, from, preheader)");
+            return;
+        }
+        foreach (var (keyNode, valueNode) in map.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            var line = (int)valueNode.Start.Line + 1;
+            var column = (int)valueNode.Start.Column + (valueNode is YamlScalarNode { Style: ScalarStyle.DoubleQuoted or ScalarStyle.SingleQuoted } ? 1 : 0);
+            if (valueNode is not YamlScalarNode scalar)
+            {
+                Error(path, line, column, $"'{key}' must be text");
+                continue;
+            }
+            var parsed = ParseLiquid(path, scalar.Value ?? "", line, column);
+            switch (key)
+            {
+                case "subject": subject = parsed; break;
+                case "from": from = parsed; break;
+                case "preheader": preheader = parsed; break;
+                default:
+                    Error(path, (int)keyNode.Start.Line + 1, (int)keyNode.Start.Column,
+                        $"unknown front matter field '{key}'{Suggest.DidYouMean(key, FrontMatterKeys)} (known: subject, from, preheader)");
+                    break;
+            }
+        }
+    }
+
+    [GeneratedRegex(@"\((\d+):(\d+)\)")]
+    private static partial Regex FluidPosition();
+
+    private IFluidTemplate? ParseLiquid(string path, string source, int line, int column)
+    {
+        if (LiquidSandbox.TryParseTemplate(source, out var template, out var error))
+            return template;
+        var message = error ?? "invalid Liquid";
+        var match = FluidPosition().Match(message);
+        if (match.Success)
+        {
+            var l = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            var c = int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+            column = l == 1 ? column + c - 1 : c;
+            line += l - 1;
+            message = FluidPosition().Replace(message, "").Trim();
+        }
+        Error(path, line, column, $"invalid Liquid: {message}; check that every '{{{{' has its '}}}}' and every '{{%' tag is closed");
+        return null;
+    }
+
+    private void Error(string path, int line, int column, string message) =>
+        _diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, new SourceLocation(path, line, column), message));
+}

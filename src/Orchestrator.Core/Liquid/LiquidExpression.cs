@@ -1,0 +1,43 @@
+using Fluid.Ast;
+using Fluid.Values;
+
+namespace Orchestrator.Core.Liquid;
+
+/// <summary>A parsed <c>when</c> condition or <c>key</c> expression of a journey, with its source text.</summary>
+public sealed class LiquidExpression
+{
+    private readonly Expression _expression;
+
+    private LiquidExpression(string source, Expression expression)
+    {
+        Source = source;
+        _expression = expression;
+    }
+
+    public string Source { get; }
+
+    public static bool TryParse(string source, out LiquidExpression? expression, out string? error, out int errorOffset)
+    {
+        if (LiquidSandbox.TryParseExpression(source, out var parsed, out error, out errorOffset))
+        {
+            expression = new LiquidExpression(source, parsed!);
+            return true;
+        }
+        expression = null;
+        return false;
+    }
+
+    public static LiquidExpression Parse(string source) =>
+        TryParse(source, out var expression, out var error, out _) ? expression! : throw new FormatException(error);
+
+    public FluidValue Evaluate(Scope scope)
+    {
+        var task = _expression.EvaluateAsync(scope.CreateContext());
+        return task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>True when the value is truthy in Liquid's sense; nil (a missing name) is false.</summary>
+    public bool IsTrue(Scope scope) => Evaluate(scope).ToBooleanValue();
+
+    public override string ToString() => Source;
+}
