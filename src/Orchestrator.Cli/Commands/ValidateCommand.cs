@@ -1,0 +1,31 @@
+using System.CommandLine;
+using Orchestrator.Core.Journeys;
+
+namespace Orchestrator.Cli.Commands;
+
+internal static class ValidateCommand
+{
+    public static Command Create()
+    {
+        var folder = new Argument<string>("folder") { Description = "Folder with journey files", DefaultValueFactory = _ => "journeys" };
+        var command = new Command("validate", "Check every journey file and template; errors as file:line:col: message (exit 2 on errors)") { folder };
+        command.SetAction(parse => Run(parse.GetValue(folder)!, Console.Out, Console.Error));
+        return command;
+    }
+
+    public static int Run(string folder, TextWriter output, TextWriter errors)
+    {
+        var result = CliSupport.Load(folder, errors);
+        var errorCount = result.Errors.Count();
+        var warningCount = result.Diagnostics.Count - errorCount;
+        if (errorCount > 0)
+        {
+            errors.WriteLine($"{errorCount} error(s), {warningCount} warning(s) in {result.BrokenFiles.Count} file(s)");
+            return CliSupport.InvalidJourneys;
+        }
+        foreach (var journey in result.Journeys)
+            output.WriteLine($"ok  {journey.Id,-24} {journey.Steps.Count,3} steps  version {journey.Version}  {journey.SourceFile}");
+        output.WriteLine($"{result.Journeys.Count} journey(s) valid, {warningCount} warning(s)");
+        return CliSupport.Ok;
+    }
+}

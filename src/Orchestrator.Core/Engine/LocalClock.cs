@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using Orchestrator.Core.Journeys;
+
+namespace Orchestrator.Core.Engine;
+
+/// <summary>
+/// Local-time arithmetic in a customer's zone. Daylight saving rules: a local time that does not exist
+/// (spring forward) moves forward by the gap; a local time that occurs twice (fall back) takes the earlier instant.
+/// </summary>
+public static class LocalClock
+{
+    private static readonly ConcurrentDictionary<string, TimeZoneInfo?> Zones = new(StringComparer.Ordinal);
+
+    /// <summary>The profile's zone when valid, else the journey's <c>time_zone</c>, else UTC.</summary>
+    public static TimeZoneInfo ZoneFor(string? profileZone, TimeZoneInfo? journeyZone)
+    {
+        if (profileZone is not null && Zones.GetOrAdd(profileZone, id => JourneyLoader.TryFindZone(id, out var z) ? z : null) is { } zone)
+            return zone;
+        return journeyZone ?? TimeZoneInfo.Utc;
+    }
+
+    public static DateTimeOffset ToInstant(DateTime local, TimeZoneInfo zone)
+    {
+        local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        TimeSpan offset;
+        if (zone.IsInvalidTime(local))
+            offset = zone.GetUtcOffset(local.AddDays(-1)); // the offset before the gap: lands as far past the gap as the time was into it
+        else if (zone.IsAmbiguousTime(local))
+            offset = zone.GetAmbiguousTimeOffsets(local).Max(); // the larger offset is the earlier instant
+        else
+            offset = zone.GetUtcOffset(local);
+        return new DateTimeOffset(local.Ticks - offset.Ticks, TimeSpan.Zero);
+    }
+
+    public static bool IsOpen(SendWindow window, TimeZoneInfo zone, DateTimeOffset at)
+    {
+        var local = TimeZoneInfo.ConvertTime(at, zone).DateTime;
+        var time = TimeOnly.FromDateTime(local);
+        return window.Days.Contains(local.DayOfWeek) && time >= window.From && time < window.To;
+    }
+
+    /// <summary>The first instant at or after <paramref name="at"/> inside the window.</summary>
+    public static DateTimeOffset NextOpening(SendWindow window, TimeZoneInfo zone, DateTimeOffset at)
+    {
+        if (IsOpen(window, zone, at))
+            return at;
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, zone).DateTime);
+        for (var d = 0; d <= 8; d++)
+        {
+            var date = today.AddDays(d);
+            if (!window.Days.Contains(date.DayOfWeek))
+                continue;
+            var opening = ToInstant(date.ToDateTime(window.From), zone);
+            if (opening >= at)
+                return opening;
+        }
+        throw new InvalidOperationException("a send window without days");
+    }
+
+    /// <summary>The first instant at or after <paramref name="at"/> whose local time is <paramref name="time"/> on one of <paramref name="days"/>.</summary>
+    public static DateTimeOffset NextLocalTime(TimeOnly time, IReadOnlySet<DayOfWeek>? days, TimeZoneInfo zone, DateTimeOffset at)
+    {
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, zone).DateTime);
+        for (var d = 0; d <= 8; d++)
+        {
+            var date = today.AddDays(d);
+            if (days is not null && !days.Contains(date.DayOfWeek))
+                continue;
+            var candidate = ToInstant(date.ToDateTime(time), zone);
+            if (candidate >= at)
+                return candidate;
+        }
+        throw new InvalidOperationException("wait_until without days");
+    }
+}

@@ -1,0 +1,30 @@
+using Orchestrator.Contracts;
+using Orchestrator.Core.Engine;
+
+namespace Orchestrator.Core.Ports;
+
+/// <summary>
+/// Durable state behind the engine: profiles and instances, the outcome log, the inbox of processed event ids,
+/// wakeups and the outbox of sends. Everything one event decides is saved in one unit of work.
+/// </summary>
+public interface IJourneyStore
+{
+    /// <summary>Starts a unit of work for one customer. Implementations serialize units of the same customer
+    /// (a row lock or an optimistic revision check), also across processes.</summary>
+    Task<IJourneyUnitOfWork> BeginAsync(string customerId, CancellationToken cancellationToken);
+}
+
+/// <summary>One atomic change for one customer; disposed without <see cref="CommitAsync"/> it changes nothing.</summary>
+public interface IJourneyUnitOfWork : IAsyncDisposable
+{
+    /// <summary>Adds the event to the inbox; false when its <c>eventId</c> was processed before.</summary>
+    Task<bool> TryAddToInboxAsync(CustomerEvent evt, CancellationToken cancellationToken);
+
+    /// <summary>The customer's state, or null for a customer never seen.</summary>
+    Task<CustomerState?> LoadCustomerAsync(CancellationToken cancellationToken);
+
+    /// <summary>Stores the new state, appends the outcomes, replaces the customer's wakeups and queues the sends.</summary>
+    Task SaveAsync(Decision decision, CancellationToken cancellationToken);
+
+    Task CommitAsync(CancellationToken cancellationToken);
+}

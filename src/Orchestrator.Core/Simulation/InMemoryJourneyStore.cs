@@ -1,0 +1,80 @@
+using Orchestrator.Contracts;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Ports;
+
+namespace Orchestrator.Core.Simulation;
+
+/// <summary>
+/// The journey store in memory: the simulator's, and the reference the database providers are tested against.
+/// One unit of work at a time; changes are applied on commit only.
+/// </summary>
+public sealed class InMemoryJourneyStore : IJourneyStore, IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, CustomerState> _customers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _inbox = new(StringComparer.Ordinal);
+    private readonly List<Decision> _decisions = [];
+
+    /// <summary>Every committed decision, in commit order.</summary>
+    public IReadOnlyList<Decision> Decisions => _decisions;
+
+    public IEnumerable<CustomerState> Customers => _customers.Values;
+
+    public async Task<IJourneyUnitOfWork> BeginAsync(string customerId, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new Unit(this, customerId);
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private sealed class Unit(InMemoryJourneyStore store, string customerId) : IJourneyUnitOfWork
+    {
+        private string? _eventId;
+        private Decision? _decision;
+        private bool _released;
+
+        public Task<bool> TryAddToInboxAsync(CustomerEvent evt, CancellationToken cancellationToken)
+        {
+            _eventId = evt.EventId;
+            return Task.FromResult(!store._inbox.Contains(evt.EventId));
+        }
+
+        public Task<CustomerState?> LoadCustomerAsync(CancellationToken cancellationToken) =>
+            Task.FromResult(store._customers.GetValueOrDefault(customerId));
+
+        public Task SaveAsync(Decision decision, CancellationToken cancellationToken)
+        {
+            _decision = decision;
+            return Task.CompletedTask;
+        }
+
+        public Task CommitAsync(CancellationToken cancellationToken)
+        {
+            if (_eventId is not null)
+                store._inbox.Add(_eventId);
+            if (_decision is not null)
+            {
+                _decision.State.Revision++;
+                store._customers[customerId] = _decision.State;
+                store._decisions.Add(_decision);
+            }
+            Release();
+            return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Release();
+            return ValueTask.CompletedTask;
+        }
+
+        private void Release()
+        {
+            if (_released)
+                return;
+            _released = true;
+            store._gate.Release();
+        }
+    }
+}
