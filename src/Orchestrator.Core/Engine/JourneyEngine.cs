@@ -212,7 +212,8 @@ public sealed class JourneyEngine
 
         public CustomerState State { get; } = state;
 
-        private FluidValue Customer => _customer ??= CustomerValue(State.Profile);
+        private FluidValue Customer => _customer is { } c && ReferenceEquals(_customerProfile, State.Profile) ? c : _customer = CustomerValue(_customerProfile = State.Profile);
+        private CustomerProfile? _customerProfile;
 
         public Decision Finish(DateTimeOffset now)
         {
@@ -268,8 +269,26 @@ public sealed class JourneyEngine
         public bool Matches(LiquidExpression? when, JourneyDefinition journey, JourneyInstance instance, FluidValue? eventValue) =>
             when is null || when.IsTrue(ScopeFor(journey, instance, eventValue));
 
-        private Scope ScopeFor(JourneyDefinition journey, JourneyInstance instance, FluidValue? eventValue) =>
-            BuildScope(journey, instance, Customer, eventValue);
+        private Scope ScopeFor(JourneyDefinition journey, JourneyInstance instance, FluidValue? eventValue)
+        {
+            // Conditions of one instance within one event share a scope: building it is most of their cost.
+            if (_lastScope is { } last && ReferenceEquals(_lastInstance, instance) && ReferenceEquals(_lastEvent, eventValue)
+                && ReferenceEquals(_lastJourney, journey) && _lastVariant == instance.Variant && _lastProfile == State.Profile)
+                return last;
+            _lastInstance = instance;
+            _lastEvent = eventValue;
+            _lastJourney = journey;
+            _lastVariant = instance.Variant;
+            _lastProfile = State.Profile;
+            return _lastScope = BuildScope(journey, instance, Customer, eventValue);
+        }
+
+        private Scope? _lastScope;
+        private JourneyInstance? _lastInstance;
+        private FluidValue? _lastEvent;
+        private JourneyDefinition? _lastJourney;
+        private string? _lastVariant;
+        private CustomerProfile? _lastProfile;
 
 
         public void OnEvent(JourneyDefinition journey, JourneyInstance instance, CustomerEvent evt, FluidValue eventValue, DateTimeOffset at)

@@ -32,7 +32,7 @@ public sealed class LiquidExpression
 
     public FluidValue Evaluate(Scope scope)
     {
-        var task = _expression.EvaluateAsync(scope.CreateContext());
+        var task = _expression.EvaluateAsync(scope.ConditionContext());
         return task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
     }
 

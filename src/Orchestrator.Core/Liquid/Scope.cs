@@ -10,14 +10,17 @@ namespace Orchestrator.Core.Liquid;
 /// </summary>
 public sealed class Scope
 {
-    private readonly Dictionary<string, FluidValue> _values = new(StringComparer.Ordinal);
+    private readonly List<KeyValuePair<string, FluidValue>> _values = new(4);
+    private TemplateContext? _conditions;
 
     public Scope Set(string name, FluidValue value)
     {
-        _values[name] = value;
+        _values.Add(new(name, value));
+        _conditions = null;
         return this;
     }
 
+    /// <summary>A fresh context, for rendering: the <c>required</c> filter leaves its findings in it.</summary>
     internal TemplateContext CreateContext()
     {
         var context = new TemplateContext(LiquidSandbox.Options, StringComparer.Ordinal);
@@ -25,6 +28,9 @@ public sealed class Scope
             context.SetValue(name, value);
         return context;
     }
+
+    /// <summary>One context shared by the conditions evaluated in this scope: they only read it.</summary>
+    internal TemplateContext ConditionContext() => _conditions ??= CreateContext();
 
     public static FluidValue FromJson(JsonElement? element) => element is { } e ? FromJson(e) : NilValue.Instance;
 

@@ -1,0 +1,57 @@
+using Orchestrator.Cli.Commands;
+
+namespace Orchestrator.Cli.Tests;
+
+public sealed class ValidateCommandTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("orch-validate").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, true);
+
+    [Fact]
+    public void The_sample_journeys_are_valid()
+    {
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+        Assert.Equal(0, ValidateCommand.Run(RepoPaths.Journeys, output, errors));
+        Assert.Equal("", errors.ToString());
+    }
+
+    [Fact]
+    public void Errors_of_every_file_are_listed_as_file_line_col_and_the_exit_code_is_2()
+    {
+        var first = Path.Combine(_folder, "a.yaml");
+        var second = Path.Combine(_folder, "b.yaml");
+        File.WriteAllText(first, """
+            id: a
+            name: A
+            entry:
+              event: x.happened
+            steps:
+              - id: one
+                wait: 3x
+              - id: two
+                wait: 1h
+                next: on
+            """);
+        File.WriteAllText(second, """
+            id: b
+            name: B
+            entry:
+              event: y.happened
+              when: "event.properties.total >="
+            steps:
+              - id: mail
+                email:
+                  template: nowhere
+            """);
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+        Assert.Equal(2, ValidateCommand.Run(_folder, output, errors));
+        var text = errors.ToString();
+        Assert.Contains($"{first}:7:11: wait '3x' is not a duration", text, StringComparison.Ordinal);
+        Assert.Contains($"{first}:8:5: step 'two': next 'on' is not a step of this journey; did you mean 'one'?", text, StringComparison.Ordinal);
+        Assert.Contains($"{second}:5:10: 'when' is not a valid expression", text, StringComparison.Ordinal);
+        Assert.Contains($"{second}:9:17: template 'nowhere' not found", text, StringComparison.Ordinal);
+    }
+}
