@@ -1,0 +1,26 @@
+using Orchestrator.Core.Engine;
+
+namespace Orchestrator.Core.Ports;
+
+public enum SendStatus
+{
+    Sent,
+
+    /// <summary>Worth trying again later (4xx reply, connection trouble).</summary>
+    TransientFailure,
+
+    /// <summary>Will never succeed as is (5xx reply, bad address).</summary>
+    PermanentFailure,
+}
+
+/// <summary>What delivering one email gave; <see cref="Reply"/> is the server's answer for failures.</summary>
+public sealed record SendResult(SendStatus Status, string? Reply)
+{
+    public static readonly SendResult Ok = new(SendStatus.Sent, null);
+}
+
+/// <summary>Delivers one rendered email. Its <see cref="EmailToSend.SendKey"/> is the Message-ID.</summary>
+public interface IEmailSender
+{
+    Task<SendResult> SendAsync(EmailToSend email, CancellationToken cancellationToken);
+}

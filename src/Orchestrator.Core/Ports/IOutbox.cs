@@ -1,0 +1,29 @@
+using Orchestrator.Core.Engine;
+
+namespace Orchestrator.Core.Ports;
+
+/// <summary>
+/// Sends the engine decided, stored with the decision (status <c>queued</c>) and delivered by the sender.
+/// A send is claimed as <c>sending</c> before it is handed to SMTP, so a crash in between is visible
+/// (<c>unknown</c>) and never silently repeated.
+/// </summary>
+public interface IOutbox
+{
+    /// <summary>Marks up to <paramref name="max"/> queued sends due at or before <paramref name="now"/> as <c>sending</c> for <paramref name="workerId"/> and returns them.</summary>
+    Task<IReadOnlyList<EmailToSend>> ClaimAsync(string workerId, DateTimeOffset now, int max, CancellationToken cancellationToken);
+
+    /// <summary>SMTP accepted it: status <c>sent</c> and the <c>sent</c> outcome, in one transaction.</summary>
+    Task MarkSentAsync(EmailToSend email, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Permanently refused (or out of retries): status <c>failed</c> and the <c>failed</c> outcome with the server's reply.</summary>
+    Task MarkFailedAsync(EmailToSend email, string reason, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>A transient failure: back to <c>queued</c>, to be tried again at <paramref name="retryAt"/>.</summary>
+    Task RetryLaterAsync(EmailToSend email, string reason, DateTimeOffset retryAt, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sends left <c>sending</c> by a crashed worker (claimed by <paramref name="workerId"/>, or by anyone before
+    /// <paramref name="abandonedBefore"/>) become <c>unknown</c>, with an <c>unknown</c> outcome: reported, not resent.
+    /// </summary>
+    Task<int> MarkAbandonedAsync(string workerId, DateTimeOffset abandonedBefore, DateTimeOffset now, CancellationToken cancellationToken);
+}
