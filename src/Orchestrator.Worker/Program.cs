@@ -1,0 +1,1 @@
+namespace Orchestrator.Worker; internal static class Program { public static void Main() { } }
