@@ -29,10 +29,10 @@ public sealed class ValidateCommandTests : IDisposable
               event: x.happened
             steps:
               - id: one
-                wait: 3x
-              - id: two
                 wait: 1h
                 next: on
+              - id: two
+                wait: 3x
             """);
         File.WriteAllText(second, """
             id: b
@@ -49,9 +49,9 @@ public sealed class ValidateCommandTests : IDisposable
         using var errors = new StringWriter();
         Assert.Equal(2, ValidateCommand.Run(_folder, output, errors));
         var text = errors.ToString();
-        Assert.Contains($"{first}:7:11: wait '3x' is not a duration", text, StringComparison.Ordinal);
-        Assert.Contains($"{first}:8:5: step 'two': next 'on' is not a step of this journey; did you mean 'one'?", text, StringComparison.Ordinal);
-        Assert.Contains($"{second}:5:10: 'when' is not a valid expression", text, StringComparison.Ordinal);
+        Assert.Contains($"{first}:10:11: wait '3x' is not a duration", text, StringComparison.Ordinal);
+        Assert.Contains($"{first}:8:11: step 'one': next 'on' is not a step of this journey; did you mean 'one'?", text, StringComparison.Ordinal);
+        Assert.Contains($"{second}:5:33: 'when' is not a valid expression", text, StringComparison.Ordinal);
         Assert.Contains($"{second}:9:17: template 'nowhere' not found", text, StringComparison.Ordinal);
     }
 }
