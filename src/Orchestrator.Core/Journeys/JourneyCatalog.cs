@@ -35,6 +35,16 @@ public sealed class JourneyCatalog
     public IReadOnlyList<JourneyDefinition> EnteredBy(string eventType) =>
         _byEntryEvent.TryGetValue(eventType, out var list) ? list : [];
 
+    private HashSet<string>? _usedTypes;
+
+    /// <summary>Whether any version enters, converts, exits or resumes on <paramref name="eventType"/>.</summary>
+    public bool Uses(string eventType) => (_usedTypes ??= _versions.Values
+        .SelectMany(j => new[] { j.Entry.Event, j.Goal?.Event }
+            .Concat(j.Exits.Select(e => e.Event))
+            .Concat(j.Steps.OfType<WaitForStep>().Select(w => w.Event)))
+        .OfType<string>()
+        .ToHashSet(StringComparer.Ordinal)).Contains(eventType);
+
     /// <summary>A new catalog with <paramref name="latest"/> as the current versions, keeping every version known so far.</summary>
     public JourneyCatalog WithLatest(IEnumerable<JourneyDefinition> latest) => new(latest, _versions.Values);
 }

@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Logging;
+using Orchestrator.Contracts;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Journeys;
+
+namespace Orchestrator.Core.Processing;
+
+public enum IngestStatus
+{
+    Processed,
+    Duplicate,
+    Rejected,
+}
+
+/// <summary>What happened to one event; <see cref="Message"/> explains a rejection or warns about an unused type.</summary>
+public sealed record IngestResult(string EventId, IngestStatus Status, string? Message, int Outcomes, int Sends);
+
+/// <summary>
+/// Every way in (AMQP consumer, HTTP endpoint, demo replay) hands events here: validate, decide and commit through
+/// the <see cref="EventProcessor"/>, then wake the sender. A rejected event changes nothing.
+/// </summary>
+public sealed partial class EventIngress(EventProcessor processor, IJourneyCatalogSource journeys, OutboxSignal outbox, ILogger<EventIngress> logger)
+{
+    private static readonly HashSet<string> Reserved = [JourneyEngine.Unsubscribed, JourneyEngine.Resubscribed, JourneyEngine.Bounced];
+
+    public async Task<IngestResult> IngestAsync(CustomerEvent evt, CancellationToken cancellationToken)
+    {
+        if (Validate(evt) is { } problem)
+        {
+            LogRejected(logger, evt.EventId, problem);
+            return new IngestResult(evt.EventId, IngestStatus.Rejected, problem, 0, 0);
+        }
+        var decision = await processor.ProcessEventAsync(evt, cancellationToken).ConfigureAwait(false);
+        if (decision is null)
+            return new IngestResult(evt.EventId, IngestStatus.Duplicate, "already processed (same eventId)", 0, 0);
+        if (decision.Sends.Count > 0)
+            outbox.Notify();
+        string? warning = null;
+        if (!Reserved.Contains(evt.Type) && !journeys.Current.Uses(evt.Type))
+        {
+            warning = $"no journey uses event type '{evt.Type}'; it was recorded and changed nothing";
+            LogUnusedType(logger, evt.Type, evt.EventId);
+        }
+        return new IngestResult(evt.EventId, IngestStatus.Processed, warning, decision.Outcomes.Count, decision.Sends.Count);
+    }
+
+    /// <summary>The same rules as <see cref="EventJson"/>, for events that arrive already typed (AMQP).</summary>
+    public static string? Validate(CustomerEvent evt)
+    {
+        var missing = new[] { ("eventId", evt.EventId), ("customerId", evt.CustomerId), ("type", evt.Type) }
+            .Where(f => string.IsNullOrWhiteSpace(f.Item2)).Select(f => f.Item1).ToList();
+        if (evt.OccurredAt == default)
+            missing.Add("occurredAt");
+        if (missing.Count > 0)
+            return $"missing required field(s) {string.Join(", ", missing)}";
+        if (evt.Properties is { } p && p.ValueKind is not (System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Undefined or System.Text.Json.JsonValueKind.Null))
+            return "properties must be a JSON object";
+        return null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {EventId} rejected: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string eventId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No journey uses event type {Type} (event {EventId}); recorded, nothing changed")]
+    private static partial void LogUnusedType(ILogger logger, string type, string eventId);
+}

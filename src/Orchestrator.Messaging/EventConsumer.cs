@@ -1,0 +1,44 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Contracts;
+using Orchestrator.Core.Processing;
+
+namespace Orchestrator.Messaging;
+
+/// <summary>An event that can never be processed; it goes to the error queue at once, without retries.</summary>
+public sealed class InvalidEventException(string message) : Exception(message);
+
+/// <summary>Maps the AMQP message to Core: the decision is committed before the message is acknowledged.</summary>
+public sealed partial class EventConsumer(EventIngress ingress, ILogger<EventConsumer> logger) : IConsumer<CustomerEvent>
+{
+    public async Task Consume(ConsumeContext<CustomerEvent> context)
+    {
+        var result = await ingress.IngestAsync(context.Message, context.CancellationToken).ConfigureAwait(false);
+        if (result.Status == IngestStatus.Rejected)
+            throw new InvalidEventException($"event {context.Message.EventId ?? "(no eventId)"} rejected: {result.Message}");
+        LogConsumed(logger, result.EventId, result.Status, result.Outcomes, result.Sends);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Event {EventId}: {Status}, {Outcomes} outcomes, {Sends} sends")]
+    private static partial void LogConsumed(ILogger logger, string eventId, IngestStatus status, int outcomes, int sends);
+}
+
+/// <summary>Retry and concurrency for the consumer, in one place.</summary>
+public sealed class EventConsumerDefinition(Microsoft.Extensions.Options.IOptions<MessagingOptions> options) : ConsumerDefinition<EventConsumer>
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<EventConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        // Database contention and the like pass; a malformed event never will, so it skips the retries.
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Intervals(100, 500, 2_000, 5_000);
+            r.Ignore<InvalidEventException>();
+            r.Ignore<System.Text.Json.JsonException>();
+        });
+        // Events of one customer run one at a time in this process; the store serializes them across processes.
+        consumerConfigurator.Message<CustomerEvent>(m => m.UsePartitioner(options.Value.ConcurrentMessageLimit, c => PartitionKey(c.Message.CustomerId)));
+    }
+
+    private static Guid PartitionKey(string? customerId) =>
+        new(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(customerId ?? "")).AsSpan(0, 16));
+}

@@ -1,0 +1,64 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace Orchestrator.Scheduling;
+
+public static class SchedulingExtensions
+{
+    /// <summary>
+    /// Quartz with a persistent store (schema provisioned by Quartz) and one repeating trigger for the due-wakeups job.
+    /// After a restart Quartz fires at once, and the job picks up every wakeup that fell due meanwhile, late.
+    /// </summary>
+    public static IHostApplicationBuilder AddScheduling(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SchedulingOptions>().BindConfiguration(SchedulingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<SchedulingOptions>, SchedulingOptionsValidator>();
+        var options = builder.Configuration.GetSection(SchedulingOptions.SectionName).Get<SchedulingOptions>() ?? new SchedulingOptions();
+        if (options.Store == SchedulerStore.Sqlite)
+            EnsureSqliteFolder(options.ConnectionString, builder.Environment.ContentRootPath);
+
+        builder.Services.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(s => s.InstanceName = "orchestrator");
+            q.UsePersistentStore(store =>
+            {
+                if (options.Store == SchedulerStore.SqlServer)
+                {
+                    store.UseSqlServer(options.ConnectionString);
+                    if (options.Clustered)
+                        store.UseClustering(c => c.Enabled = true);
+                }
+                else
+                {
+                    store.UseSqlite(options.ConnectionString);
+                }
+                store.ProvisionSchema();
+            });
+            q.AddJob<DueWakeupsJob>(j => j.WithIdentity(DueWakeupsJob.Key).StoreDurably());
+            q.AddTrigger(t => t
+                .ForJob(DueWakeupsJob.Key)
+                .WithIdentity("due-wakeups-poll", "orchestrator")
+                .StartNow()
+                .WithSimpleSchedule(s => s
+                    .WithInterval(TimeSpan.FromMilliseconds(options.PollIntervalMilliseconds))
+                    .RepeatForever()
+                    // Missed polls while the worker was down collapse into one: the job catches up on every due wakeup anyway.
+                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
+        });
+        return builder;
+    }
+
+    private static void EnsureSqliteFolder(string connectionString, string contentRoot)
+    {
+        var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        if (string.IsNullOrEmpty(dataSource) || dataSource == ":memory:")
+            return;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(dataSource, contentRoot));
+        if (!string.IsNullOrEmpty(folder))
+            Directory.CreateDirectory(folder);
+    }
+}

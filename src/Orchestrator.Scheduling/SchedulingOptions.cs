@@ -1,0 +1,60 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Orchestrator.Scheduling;
+
+public enum SchedulerStore
+{
+    /// <summary>Quartz's ADO store in a SQLite file: one worker (SQLite cannot be clustered).</summary>
+    Sqlite,
+
+    /// <summary>Quartz's ADO store on SQL Server; set <see cref="SchedulingOptions.Clustered"/> for several workers.</summary>
+    SqlServer,
+}
+
+/// <summary>When due wakeups are looked for (section <c>Orchestrator:Scheduling</c>).</summary>
+public sealed class SchedulingOptions
+{
+    public const string SectionName = "Orchestrator:Scheduling";
+
+    /// <summary>Default <see cref="SchedulerStore.Sqlite"/>.</summary>
+    public SchedulerStore Store { get; set; } = SchedulerStore.Sqlite;
+
+    /// <summary>Quartz's database. Default <c>Data Source=data/quartz.db</c> (a file of its own, so Quartz's locks
+    /// never wait on the journey store's writes).</summary>
+    [Required]
+    public string ConnectionString { get; set; } = "Data Source=data/quartz.db";
+
+    /// <summary>Quartz clustering (SQL Server only): several workers share the schedule. Default false.</summary>
+    public bool Clustered { get; set; }
+
+    /// <summary>How often the due-wakeups job runs, in milliseconds. Default 1000: a wait fires at most about a second late,
+    /// and its outcomes carry the exact due time either way.</summary>
+    [Range(100, 60_000)]
+    public int PollIntervalMilliseconds { get; set; } = 1_000;
+
+    /// <summary>Customers claimed per batch. Default 200.</summary>
+    [Range(1, 10_000)]
+    public int BatchSize { get; set; } = 200;
+
+    /// <summary>How long a claimed wakeup stays reserved for the worker that claimed it, in seconds. Default 60.</summary>
+    [Range(5, 3_600)]
+    public int LeaseSeconds { get; set; } = 60;
+
+    /// <summary>Customers handled at once within a batch. Default 4.</summary>
+    [Range(1, 256)]
+    public int Parallelism { get; set; } = 4;
+}
+
+internal sealed class SchedulingOptionsValidator : IValidateOptions<SchedulingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SchedulingOptions options)
+    {
+        var failures = new List<string>();
+        if (options.Clustered && options.Store == SchedulerStore.Sqlite)
+            failures.Add($"{SchedulingOptions.SectionName}:Clustered needs Store SqlServer: SQLite cannot be clustered");
+        if (options.LeaseSeconds * 1000 <= options.PollIntervalMilliseconds)
+            failures.Add($"{SchedulingOptions.SectionName}:LeaseSeconds must be longer than PollIntervalMilliseconds, or claimed wakeups expire before they run");
+        return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
+    }
+}
