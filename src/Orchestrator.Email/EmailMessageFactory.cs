@@ -1,0 +1,60 @@
+using System.Globalization;
+using MimeKit;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Ports;
+
+namespace Orchestrator.Email;
+
+/// <summary>Turns an <see cref="EmailToSend"/> into the MIME message that SMTP sends and the pickup folder stores.</summary>
+internal sealed class EmailMessageFactory(EmailOptions options, string defaultFrom, TimeProvider time)
+{
+    public const string JourneyHeader = "X-Orchestrator-Journey";
+    public const string StepHeader = "X-Orchestrator-Step";
+    public const string SendKeyHeader = "X-Orchestrator-Send-Key";
+
+    /// <summary>Builds the message. Throws <see cref="ParseException"/> for an address that is not one.</summary>
+    public MimeMessage Create(EmailToSend email)
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse(email.From ?? defaultFrom));
+        message.To.Add(MailboxAddress.Parse(email.To));
+        message.Subject = email.Subject;
+        message.Date = time.GetUtcNow();
+        // The send key is the idempotency key: a message that is somehow delivered twice carries one Message-ID,
+        // which receivers and our own bounce handling can deduplicate on.
+        message.MessageId = $"{email.SendKey}@{options.MessageIdDomain}";
+
+        message.Headers.Add("List-Unsubscribe", ListUnsubscribe(email.CustomerId));
+        message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        message.Headers.Add(JourneyHeader, email.JourneyId);
+        message.Headers.Add(StepHeader, email.StepId);
+        message.Headers.Add(SendKeyHeader, email.SendKey);
+
+        // Text first, HTML last: in multipart/alternative the last part is the preferred one. Mailbox providers
+        // score HTML-only mail as spammier, so a text part is derived when the template has none.
+        var body = new BodyBuilder
+        {
+            TextBody = string.IsNullOrWhiteSpace(email.Text) ? HtmlToText.Convert(email.Html) : email.Text,
+            HtmlBody = email.Html,
+        };
+        if (string.IsNullOrWhiteSpace(body.TextBody))
+            body.TextBody = null;
+        message.Body = body.ToMessageBody();
+
+        // Chooses every part's transfer encoding now, for 7-bit transport, so the pickup file holds the exact bytes
+        // SMTP would send (MailKit would otherwise pick per server, depending on 8BITMIME).
+        message.Prepare(EncodingConstraint.SevenBit);
+        return message;
+    }
+
+    private string ListUnsubscribe(string customerId)
+    {
+        var customer = Uri.EscapeDataString(customerId);
+        var token = UnsubscribeToken.Create(customerId, options.UnsubscribeSecret);
+        var separator = options.UnsubscribeBaseUrl.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+        var value = string.Create(CultureInfo.InvariantCulture, $"<{options.UnsubscribeBaseUrl}{separator}c={customer}&t={token}>");
+        if (!string.IsNullOrEmpty(options.UnsubscribeMailto))
+            value += $", <mailto:{options.UnsubscribeMailto}?subject=unsubscribe-{customer}>";
+        return value;
+    }
+}

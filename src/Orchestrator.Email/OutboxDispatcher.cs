@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Ports;
+
+namespace Orchestrator.Email;
+
+/// <summary>
+/// Delivers the outbox: claims due sends, hands each to the <see cref="IEmailSender"/> (as many at once as there
+/// are pooled connections) and records what happened: sent, failed with the server's reply, or queued again with
+/// exponential backoff until <see cref="EmailOptions.MaxAttempts"/>.
+/// </summary>
+/// <remarks>
+/// The worker calls <see cref="Wake"/> after committing a decision with sends, so a new email leaves at once
+/// instead of at the next poll.
+/// </remarks>
+public sealed partial class OutboxDispatcher : BackgroundService
+{
+    // After the outbox itself failed (database down), wait this long before trying again, not just a poll interval.
+    private static readonly TimeSpan OutboxErrorDelay = TimeSpan.FromSeconds(5);
+
+    private readonly IOutbox _outbox;
+    private readonly IEmailSender _sender;
+    private readonly EmailOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<OutboxDispatcher> _logger;
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    // Attempts per send key, in this process only: the port hands out EmailToSend without its attempt count.
+    // The storage's outbox counts attempts as well; until the port exposes that, a restart starts the count anew.
+    private readonly ConcurrentDictionary<string, Attempts> _attempts = new(StringComparer.Ordinal);
+    private DateTimeOffset _nextPrune;
+
+    public OutboxDispatcher(IOutbox outbox, IEmailSender sender, IOptions<EmailOptions> options, TimeProvider time, ILogger<OutboxDispatcher> logger)
+    {
+        _outbox = outbox;
+        _sender = sender;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Looks at the outbox now instead of at the end of the current poll interval. Cheap; call freely.</summary>
+    public void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled: one pending wake-up covers any number of new sends.
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        try
+        {
+            await MarkAbandonedAsync(stoppingToken).ConfigureAwait(false);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                IReadOnlyList<EmailToSend> batch;
+                try
+                {
+                    batch = await _outbox.ClaimAsync(_options.WorkerId, _time.GetUtcNow(), _options.BatchSize, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogOutboxError(ex, "claim");
+                    await Task.Delay(OutboxErrorDelay, _time, stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (batch.Count == 0)
+                {
+                    PruneAttempts();
+                    await WaitForWorkAsync(stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+                // A full batch means more are probably due: claim again at once. Sends are not cancelled on shutdown
+                // (see DeliverAsync), so this finishes within the SMTP timeouts.
+                await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = _options.PoolSize },
+                    async (email, _) => await DeliverAsync(email).ConfigureAwait(false)).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    private async Task MarkAbandonedAsync(CancellationToken stoppingToken)
+    {
+        // Once per start: what a crashed worker left 'sending' is reported as 'unknown', never resent blindly.
+        // Retried until the outbox answers, because claiming before this would leave those sends unreported.
+        while (true)
+        {
+            try
+            {
+                var now = _time.GetUtcNow();
+                var abandoned = await _outbox.MarkAbandonedAsync(_options.WorkerId, now - _options.AbandonAfter, now, stoppingToken).ConfigureAwait(false);
+                if (abandoned > 0)
+                    LogAbandoned(abandoned, _options.WorkerId, _options.AbandonAfter);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogOutboxError(ex, "mark abandoned");
+                await Task.Delay(OutboxErrorDelay, _time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task WaitForWorkAsync(CancellationToken stoppingToken)
+    {
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var poll = Task.Delay(_options.PollInterval, _time, waiting.Token);
+        var woken = _wake.WaitAsync(waiting.Token);
+        await Task.WhenAny(poll, woken).ConfigureAwait(false);
+        // Ends whichever is still waiting; a cancelled WaitAsync does not consume a later Wake().
+        await waiting.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(poll, woken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        stoppingToken.ThrowIfCancellationRequested();
+    }
+
+    // Deliberately not cancellable: once claimed, a send is best finished and recorded, because one cut off in
+    // the middle stays 'sending' and becomes 'unknown' at the next start. The SMTP timeouts bound how long it takes.
+    private async Task DeliverAsync(EmailToSend email)
+    {
+        var attempt = _attempts.AddOrUpdate(email.SendKey, _ => new Attempts(1, _time.GetUtcNow()),
+            (_, previous) => new Attempts(previous.Count + 1, _time.GetUtcNow())).Count;
+        SendResult result;
+        try
+        {
+            result = await _sender.SendAsync(email, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // IEmailSender reports failures as results; a throw is a bug, treated as transient so the email is not lost.
+            result = new SendResult(SendStatus.TransientFailure, $"{ex.GetType().Name}: {ex.Message}");
+        }
+
+        var now = _time.GetUtcNow();
+        try
+        {
+            switch (result.Status)
+            {
+                case SendStatus.Sent:
+                    await _outbox.MarkSentAsync(email, now, CancellationToken.None).ConfigureAwait(false);
+                    _attempts.TryRemove(email.SendKey, out _);
+                    LogSent(email.SendKey, email.JourneyId, email.StepId, attempt);
+                    break;
+                case SendStatus.PermanentFailure:
+                    var reason = result.Reply ?? "permanent failure";
+                    await _outbox.MarkFailedAsync(email, reason, now, CancellationToken.None).ConfigureAwait(false);
+                    _attempts.TryRemove(email.SendKey, out _);
+                    LogFailed(email.SendKey, email.JourneyId, email.StepId, attempt, reason);
+                    break;
+                default:
+                    var transient = result.Reply ?? "transient failure";
+                    if (attempt >= _options.MaxAttempts)
+                    {
+                        var gaveUp = $"gave up after {attempt} attempts: {transient}";
+                        await _outbox.MarkFailedAsync(email, gaveUp, now, CancellationToken.None).ConfigureAwait(false);
+                        _attempts.TryRemove(email.SendKey, out _);
+                        LogFailed(email.SendKey, email.JourneyId, email.StepId, attempt, gaveUp);
+                    }
+                    else
+                    {
+                        var retryAt = now + RetryDelay(attempt);
+                        await _outbox.RetryLaterAsync(email, transient, retryAt, CancellationToken.None).ConfigureAwait(false);
+                        LogRetry(email.SendKey, attempt, _options.MaxAttempts, retryAt, transient);
+                    }
+                    break;
+            }
+        }
+        catch (Exception ex)
+        {
+            // The send stays 'sending' and will be reported 'unknown': visible, never silently repeated.
+            LogRecordError(ex, email.SendKey, result.Status);
+        }
+    }
+
+    internal TimeSpan RetryDelay(int failedAttempts)
+    {
+        var delays = _options.EffectiveRetryDelays;
+        return delays[Math.Min(failedAttempts, delays.Count) - 1];
+    }
+
+    // Sends retried by another worker (or abandoned) never come back here; forget them once no retry could be pending.
+    private void PruneAttempts()
+    {
+        var now = _time.GetUtcNow();
+        if (now < _nextPrune)
+            return;
+        var horizon = _options.EffectiveRetryDelays.Aggregate(TimeSpan.Zero, (sum, d) => sum + d) * 2 + _options.AbandonAfter;
+        _nextPrune = now + TimeSpan.FromMinutes(10);
+        foreach (var (key, attempts) in _attempts)
+        {
+            if (now - attempts.LastAt > horizon)
+                _attempts.TryRemove(key, out _);
+        }
+    }
+
+    private sealed record Attempts(int Count, DateTimeOffset LastAt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sent {SendKey} ({JourneyId}/{StepId}) on attempt {Attempt}")]
+    private partial void LogSent(string sendKey, string journeyId, string stepId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Send {SendKey} ({JourneyId}/{StepId}) failed on attempt {Attempt}: {Reason}")]
+    private partial void LogFailed(string sendKey, string journeyId, string stepId, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Send {SendKey} attempt {Attempt} of {MaxAttempts} failed, retrying at {RetryAt}: {Reason}")]
+    private partial void LogRetry(string sendKey, int attempt, int maxAttempts, DateTimeOffset retryAt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} sends left 'sending' by {WorkerId} or for over {AbandonAfter} are now 'unknown'")]
+    private partial void LogAbandoned(int count, string workerId, TimeSpan abandonAfter);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Outbox {Operation} failed; trying again shortly")]
+    private partial void LogOutboxError(Exception exception, string operation);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not record result {Status} of send {SendKey}; it stays 'sending' and will be reported 'unknown'")]
+    private partial void LogRecordError(Exception exception, string sendKey, SendStatus status);
+}
