@@ -36,6 +36,7 @@ public static partial class Duration
     /// <summary>The shortest exact form, for reports: 90m → 90m, 2d → 2d, 36h → 36h.</summary>
     public static string Format(TimeSpan value)
     {
+        if (value == TimeSpan.Zero) return "0s";
         if (value.Ticks % TimeSpan.FromDays(7).Ticks == 0) return $"{value.Ticks / TimeSpan.FromDays(7).Ticks}w";
         if (value.Ticks % TimeSpan.TicksPerDay == 0) return $"{value.Ticks / TimeSpan.TicksPerDay}d";
         if (value.Ticks % TimeSpan.TicksPerHour == 0) return $"{value.Ticks / TimeSpan.TicksPerHour}h";

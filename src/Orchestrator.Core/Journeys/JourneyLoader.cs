@@ -105,17 +105,35 @@ public static partial class JourneyLoader
     {
         private int _errors;
 
+        /// <summary>Every step id that a step names (next, on_event, ...), where its value is written.</summary>
+        private readonly List<(string Target, SourceLocation Where, string Field)> _references = [];
+
+        /// <summary>The id of every step written in the file, including steps with errors.</summary>
+        private readonly List<(string Id, SourceLocation Where)> _stepIds = [];
+
         public JourneyDefinition? Parse(out SourceLocation? idLocation)
         {
             idLocation = null;
             var stream = new YamlStream();
+            var parser = new TrackingParser(new Parser(new StringReader(text)));
             try
             {
-                stream.Load(new StringReader(text));
+                stream.Load(parser);
             }
             catch (YamlException ex)
             {
-                Error(new SourceLocation(file, (int)ex.Start.Line, (int)ex.Start.Column), $"this is not valid YAML: {Clean(ex)}");
+                var where = new SourceLocation(file, (int)ex.Start.Line, (int)ex.Start.Column);
+                if (Clean(ex).Contains("tab", StringComparison.Ordinal) && FirstTabIndent(text) is { } tab)
+                    where = where with { Line = tab.Line, Column = tab.Column }; // YamlDotNet places this error at the start of the mapping
+                Error(where, $"this is not valid YAML: {Clean(ex)}; {YamlHint(ex)}");
+                return null;
+            }
+            catch (InvalidOperationException)
+            {
+                // YamlDotNet 16 fails this way on some unclosed flow collections ('{ a: b' up to the end of the file).
+                var last = parser.LastEnd;
+                Error(new SourceLocation(file, (int)last.Line, (int)last.Column),
+                    "this is not valid YAML after this point: check that every '{' and '[' is closed and every quote ends");
                 return null;
             }
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
@@ -141,9 +159,8 @@ public static partial class JourneyLoader
             var zone = ParseTimeZone(root);
             var onChange = ParseOnChange(root);
             var usedTemplates = new SortedDictionary<string, TemplateLibrary.Loaded>(StringComparer.Ordinal);
-            var steps = ParseSteps(root, usedTemplates);
-            if (steps.Count > 0)
-                CheckGraph(steps, Get(root, "steps")!);
+            var steps = ParseSteps(root, usedTemplates, out var allStepsParsed);
+            CheckGraph(steps, allStepsParsed);
 
             if (_errors > 0 || id is null || name is null || entry is null)
                 return null;
@@ -202,7 +219,7 @@ public static partial class JourneyLoader
                 else if (value is not null && value.StartsWith("after ", StringComparison.Ordinal) && Duration.TryParse(value[6..], out var after))
                     reentry = new Reentry(ReentryKind.After, after);
                 else if (value is not null)
-                    Error(At(reentryNode), $"reentry '{value}' is not valid: write 'never', 'always' or 'after <duration>' (e.g. 'after 7d'); durations: {Duration.Help}");
+                    Error(ValueAt(reentryNode), $"reentry '{value}' is not valid: write 'never', 'always' or 'after <duration>' (e.g. 'after 7d'); durations: {Duration.Help}");
             }
             return evt is null ? null : new EntryDefinition(evt, when, key, reentry);
         }
@@ -264,7 +281,7 @@ public static partial class JourneyLoader
             var from = RequiredTime(map, "from", "send_window");
             var to = RequiredTime(map, "to", "send_window");
             if (from is { } f && to is { } t && f >= t)
-                Error(At(Get(map, "to")!), $"send_window 'to' ({t:HH\\:mm}) must be later than 'from' ({f:HH\\:mm}) on the same day");
+                Error(ValueAt(Get(map, "to")!), $"send_window 'to' ({t:HH\\:mm}) must be later than 'from' ({f:HH\\:mm}) on the same day");
             return from is { } a && to is { } b ? new SendWindow(days, a, b) : null;
         }
 
@@ -297,7 +314,7 @@ public static partial class JourneyLoader
                 return null;
             if (TryFindZone(value, out var zone))
                 return zone;
-            Error(At(node), $"time_zone '{value}' is not a known IANA time zone; write one like 'Europe/Amsterdam' or 'America/New_York'");
+            Error(ValueAt(node), $"time_zone '{value}' is not a known IANA time zone{Suggest.DidYouMean(value, TZConvert.KnownIanaTimeZoneNames)}; write one like 'Europe/Amsterdam' or 'America/New_York'");
             return null;
         }
 
@@ -310,14 +327,15 @@ public static partial class JourneyLoader
                 case "pin": return OnChange.Pin;
                 case "migrate": return OnChange.Migrate;
                 default:
-                    Error(At(node), $"on_change '{value}' is not valid: write 'pin' (instances keep their version, the default) or 'migrate' (they move to the new version)");
+                    Error(ValueAt(node), $"on_change '{value}' is not valid: write 'pin' (instances keep their version, the default) or 'migrate' (they move to the new version)");
                     return OnChange.Pin;
             }
         }
 
-        private List<Step> ParseSteps(YamlMappingNode root, SortedDictionary<string, TemplateLibrary.Loaded> usedTemplates)
+        private List<Step> ParseSteps(YamlMappingNode root, SortedDictionary<string, TemplateLibrary.Loaded> usedTemplates, out bool allParsed)
         {
             var steps = new List<Step>();
+            allParsed = false;
             var node = Get(root, "steps");
             if (node is null)
             {
@@ -329,15 +347,22 @@ public static partial class JourneyLoader
                 Error(At(node), "'steps' must be a non-empty list of steps");
                 return steps;
             }
+            allParsed = true;
             foreach (var item in list)
             {
                 if (item is not YamlMappingNode map)
                 {
                     Error(At(item), "each step must be a mapping with an 'id' and one kind: " + string.Join(", ", StepKinds));
+                    allParsed = false;
                     continue;
                 }
+                // A step with errors still has its id: references to it are not "unknown" and its own are checked.
+                if (Get(map, "id") is YamlScalarNode { Value: { Length: > 0 } stepId })
+                    _stepIds.Add((stepId, At(map)));
                 if (ParseStep(map, usedTemplates) is { } step)
                     steps.Add(step);
+                else
+                    allParsed = false;
             }
             return steps;
         }
@@ -365,6 +390,8 @@ public static partial class JourneyLoader
             }
             id ??= "?";
             var kindKey = kinds[0];
+            if (kindKey.Value != "exit")
+                Reference(map, "next", $"step '{id}': next");
             var body = map.Children[kindKey];
             switch (kindKey.Value)
             {
@@ -376,7 +403,7 @@ public static partial class JourneyLoader
                         return null;
                     if (!Duration.TryParse(duration, out var span))
                     {
-                        Error(At(body), $"wait '{duration}' is not a duration: {Duration.Help}");
+                        Error(ValueAt(body), $"wait '{duration}' is not a duration: {Duration.Help}");
                         return null;
                     }
                     return new WaitStep(id, next, location, span);
@@ -402,6 +429,8 @@ public static partial class JourneyLoader
                     var timeout = OptionalDuration(waitFor, "timeout");
                     var onEvent = OptionalText(waitFor, "on_event");
                     var onTimeout = OptionalText(waitFor, "on_timeout");
+                    Reference(waitFor, "on_event", $"step '{id}': on_event");
+                    Reference(waitFor, "on_timeout", $"step '{id}': on_timeout");
                     if (onTimeout is not null && timeout is null)
                         Error(At(Get(waitFor, "on_timeout")!), "'on_timeout' needs a 'timeout' (e.g. 'timeout: 1d'); without one the step waits for the event forever");
                     return evt is null ? null : new WaitForStep(id, next, location, evt, when, timeout, onEvent, onTimeout);
@@ -432,10 +461,18 @@ public static partial class JourneyLoader
             var subjectSource = subjectNode is null ? null : Scalar(subjectNode, "subject");
             if (subjectSource is not null)
             {
-                if (LiquidSandbox.TryParseTemplate(subjectSource, out var parsed, out var error))
+                if (LiquidSandbox.TryParseTemplateAt(subjectSource, out var parsed, out var error))
+                {
                     subject = parsed;
+                }
                 else
-                    Error(ValueAt(subjectNode!), $"the subject is not valid Liquid: {error}");
+                {
+                    var start = ValueAt(subjectNode!);
+                    var (line, column) = subjectNode is YamlScalarNode { Style: ScalarStyle.Literal or ScalarStyle.Folded }
+                        ? (start.Line, start.Column)
+                        : LiquidSandbox.Offset(error!, start.Line, start.Column);
+                    Error(start with { Line = line, Column = column }, $"the subject is not valid Liquid: {error!.Message}");
+                }
             }
             if (template is null)
                 return null;
@@ -447,7 +484,14 @@ public static partial class JourneyLoader
                 return null;
             }
             usedTemplates[template] = loaded;
-            if (loaded.Template is not null && !loaded.HasSubject && subjectSource is null)
+            if (loaded.Template is null)
+            {
+                // The template's own errors are reported once, in its file; every journey that uses it must
+                // fail too, or a second journey would load without the template.
+                Error(ValueAt(templateNode), $"template '{template}' has errors (see the messages for templates/{template}.liquid): fix them so that this step can use it");
+                return null;
+            }
+            if (!loaded.HasSubject && subjectSource is null)
                 Error(ValueAt(templateNode), $"template '{template}' has no 'subject' in its front matter: add one there or give this step a 'subject'");
             return new EmailStep(id, next, location, template, subject, subjectSource);
         }
@@ -472,6 +516,7 @@ public static partial class JourneyLoader
                 {
                     CheckKeys(item, ["else"], "else case");
                     elseTarget = Scalar(elseNode, "else");
+                    Reference(item, "else", $"step '{id}': else");
                     if (i != list.Children.Count - 1)
                         Error(At(item), "'else' must be the last case of a branch: cases after it can never be chosen");
                     continue;
@@ -482,7 +527,10 @@ public static partial class JourneyLoader
                     Error(At(item), "a branch case needs a 'when' condition (or write '- else: <step>' for the fallback)");
                 var target = RequiredText(item, "next", "the branch case", "name the step this case goes to");
                 if (when is not null && target is not null)
+                {
                     cases.Add(new BranchCase(when, target, At(Get(item, "next")!)));
+                    Reference(item, "next", $"step '{id}': branch next");
+                }
             }
             return new BranchStep(id, next, location, cases, elseTarget);
         }
@@ -520,28 +568,40 @@ public static partial class JourneyLoader
                 }
                 var target = OptionalText(item, "next");
                 if (variant is not null && weight > 0)
+                {
                     variants.Add(new SplitVariant(variant, weight, target, At(item)));
+                    Reference(item, "next", $"step '{id}': variant '{variant}' next");
+                }
             }
             return new SplitStep(id, next, location, variants);
         }
 
-        /// <summary>Step references, cycles without a wait, and unreachable steps.</summary>
-        private void CheckGraph(List<Step> steps, YamlNode stepsNode)
+        /// <summary>
+        /// Duplicate step ids and step references; then, when every step parsed, cycles without a wait and
+        /// unreachable steps (with a step missing, the path through it is unknown and both would be guesses).
+        /// </summary>
+        private void CheckGraph(List<Step> steps, bool allStepsParsed)
         {
-            var first = new Dictionary<string, Step>(StringComparer.Ordinal);
-            foreach (var step in steps)
+            var declared = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
+            foreach (var (stepId, where) in _stepIds)
             {
-                if (first.TryGetValue(step.Id, out var earlier))
-                    Error(step.Location, $"step id '{step.Id}' is already used at line {earlier.Location.Line}; step ids must be unique in a journey");
+                if (declared.TryGetValue(stepId, out var earlier))
+                    Error(where, $"step id '{stepId}' is already used at line {earlier.Line}; step ids must be unique in a journey");
                 else
-                    first[step.Id] = step;
+                    declared[stepId] = where;
             }
-            var ids = first.Keys.ToList();
-            foreach (var (target, where, field) in References(steps))
+            var ids = declared.Keys.ToList();
+            foreach (var (target, where, field) in _references)
             {
-                if (!first.ContainsKey(target))
+                if (!declared.ContainsKey(target))
                     Error(where, $"{field} '{target}' is not a step of this journey{Suggest.DidYouMean(target, ids)}");
             }
+            if (!allStepsParsed || steps.Count == 0)
+                return;
+
+            var first = new Dictionary<string, Step>(StringComparer.Ordinal);
+            foreach (var step in steps)
+                first.TryAdd(step.Id, step);
 
             var successors = steps.Select((s, i) => Successors(steps, i, first)).ToList();
             var index = steps.Select((s, i) => (s, i)).GroupBy(p => p.s.Id).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
@@ -570,30 +630,12 @@ public static partial class JourneyLoader
                 if (!reachable[i] && first.TryGetValue(steps[i].Id, out var s) && ReferenceEquals(s, steps[i]))
                     diagnostics.Add(new Diagnostic(DiagnosticSeverity.Warning, steps[i].Location, $"step '{steps[i].Id}' can never be reached: no step leads to it; point a 'next' at it or remove it"));
             }
-            _ = stepsNode;
         }
 
-        private static IEnumerable<(string Target, SourceLocation Where, string Field)> References(List<Step> steps)
+        private void Reference(YamlMappingNode map, string key, string field)
         {
-            foreach (var step in steps)
-            {
-                if (step.Next is not null)
-                    yield return (step.Next, step.Location, $"step '{step.Id}': next");
-                switch (step)
-                {
-                    case WaitForStep w:
-                        if (w.OnEvent is not null) yield return (w.OnEvent, w.Location, $"step '{w.Id}': on_event");
-                        if (w.OnTimeout is not null) yield return (w.OnTimeout, w.Location, $"step '{w.Id}': on_timeout");
-                        break;
-                    case BranchStep b:
-                        foreach (var c in b.Cases) yield return (c.Next, c.Location, $"step '{b.Id}': branch next");
-                        if (b.Else is not null) yield return (b.Else, b.Location, $"step '{b.Id}': else");
-                        break;
-                    case SplitStep sp:
-                        foreach (var v in sp.Variants.Where(v => v.Next is not null)) yield return (v.Next!, v.Location, $"step '{sp.Id}': variant '{v.Variant}' next");
-                        break;
-                }
-            }
+            if (Get(map, key) is YamlScalarNode { Value: { Length: > 0 } target } node)
+                _references.Add((target, ValueAt(node), field));
         }
 
         private static List<string> Successors(List<Step> steps, int i, Dictionary<string, Step> byId)
@@ -781,7 +823,8 @@ public static partial class JourneyLoader
             var where = line == 0 && node is YamlScalarNode { Style: not (ScalarStyle.Literal or ScalarStyle.Folded) }
                 ? at with { Column = at.Column + offset }
                 : at;
-            Error(where, $"'{key}' is not a valid expression ({error}): use Liquid's syntax, e.g. \"event.properties.total >= 20 and customer.attributes.vip == true\"");
+            var example = key == "key" ? "event.properties.cartId" : "event.properties.total >= 20 and customer.attributes.vip == true";
+            Error(where, $"'{key}' is not a valid expression: {error}; use Liquid's syntax, e.g. \"{example}\"");
             return null;
         }
 
@@ -789,7 +832,60 @@ public static partial class JourneyLoader
         {
             var message = ex.InnerException?.Message ?? ex.Message;
             var paren = message.IndexOf("): ", StringComparison.Ordinal);
-            return paren > 0 && message.StartsWith('(') ? message[(paren + 3)..] : message;
+            message = paren > 0 && message.StartsWith('(') ? message[(paren + 3)..] : message;
+            if (message.StartsWith("Duplicate key ", StringComparison.Ordinal))
+                return $"'{message["Duplicate key ".Length..]}' appears twice in the same mapping";
+            return message.TrimEnd('.');
+        }
+
+        private static (int Line, int Column)? FirstTabIndent(string yaml)
+        {
+            var lines = yaml.ReplaceLineEndings("\n").Split('\n');
+            for (var i = 0; i < lines.Length; i++)
+            {
+                var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+                var tab = lines[i].IndexOf('\t', StringComparison.Ordinal);
+                if (tab >= 0 && tab < indent)
+                    return (i + 1, tab + 1);
+            }
+            return null;
+        }
+
+        /// <summary>What to do about a YAML syntax error, in the words of someone who edits the file.</summary>
+        private static string YamlHint(YamlException ex)
+        {
+            var message = ex.InnerException?.Message ?? ex.Message;
+            if (message.Contains("Duplicate key", StringComparison.Ordinal))
+                return "keep only one of them";
+            if (message.Contains("',' or ']'", StringComparison.Ordinal))
+                return "a '[' list is not closed: end it with ']' or put quotes around the value";
+            if (message.Contains("',' or '}'", StringComparison.Ordinal))
+                return "a '{' mapping is not closed: end it with '}' or put quotes around the value";
+            if (message.Contains("tab", StringComparison.Ordinal))
+                return "indent with spaces, not tabs";
+            if (message.Contains("cannot start any token", StringComparison.Ordinal))
+                return "indent with spaces, not tabs, and put quotes around values that start with a special character such as '@', '`' or '%'";
+            if (message.Contains("quoted scalar", StringComparison.Ordinal))
+                return "a quoted value is not closed: end it with the same quote it starts with";
+            if (message.Contains("invalid mapping", StringComparison.Ordinal) || message.Contains("mapping values are not allowed", StringComparison.Ordinal))
+                return "put quotes around a value that contains ': ', and indent the keys of one mapping to the same column";
+            return "check the indentation (spaces only; items of one list or mapping start in the same column), quotes and brackets on this line and the one before";
+        }
+
+        /// <summary>Remembers where the last YAML event ended, to place errors that YamlDotNet reports without a position.</summary>
+        private sealed class TrackingParser(IParser inner) : IParser
+        {
+            public Mark LastEnd { get; private set; } = Mark.Empty;
+
+            public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
+
+            public bool MoveNext()
+            {
+                var moved = inner.MoveNext();
+                if (inner.Current is { } current)
+                    LastEnd = current.End;
+                return moved;
+            }
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Fluid;
 using Orchestrator.Core.Liquid;
 using YamlDotNet.Core;
@@ -10,7 +9,7 @@ namespace Orchestrator.Core.Journeys;
 /// The templates of one <c>journeys/templates</c> folder: <c>&lt;name&gt;.liquid</c> (front matter + HTML) and the
 /// optional <c>&lt;name&gt;.txt.liquid</c>. Each file is parsed once; its errors are reported once.
 /// </summary>
-internal sealed partial class TemplateLibrary
+internal sealed class TemplateLibrary
 {
     private static readonly string[] FrontMatterKeys = ["subject", "from", "preheader"];
 
@@ -133,24 +132,13 @@ internal sealed partial class TemplateLibrary
         }
     }
 
-    [GeneratedRegex(@"\((\d+):(\d+)\)")]
-    private static partial Regex FluidPosition();
-
+    /// <summary>Parses Liquid that starts at <paramref name="line"/>:<paramref name="column"/> of <paramref name="path"/>.</summary>
     private IFluidTemplate? ParseLiquid(string path, string source, int line, int column)
     {
-        if (LiquidSandbox.TryParseTemplate(source, out var template, out var error))
+        if (LiquidSandbox.TryParseTemplateAt(source, out var template, out var error))
             return template;
-        var message = error ?? "invalid Liquid";
-        var match = FluidPosition().Match(message);
-        if (match.Success)
-        {
-            var l = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-            var c = int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
-            column = l == 1 ? column + c - 1 : c;
-            line += l - 1;
-            message = FluidPosition().Replace(message, "").Trim();
-        }
-        Error(path, line, column, $"invalid Liquid: {message}; check that every '{{{{' has its '}}}}' and every '{{%' tag is closed");
+        var at = LiquidSandbox.Offset(error!, line, column);
+        Error(path, at.Line, at.Column, $"invalid Liquid: {error!.Message}");
         return null;
     }
 

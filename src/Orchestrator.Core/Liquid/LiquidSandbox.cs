@@ -5,6 +5,7 @@ using Fluid.Ast;
 using Fluid.Values;
 using Microsoft.Extensions.FileProviders;
 using Parlot;
+using Parlot.Fluent;
 
 namespace Orchestrator.Core.Liquid;
 
@@ -50,7 +51,10 @@ public static partial class LiquidSandbox
         return new ValueTask<FluidValue>(input);
     }
 
-    /// <summary>Parses a condition or value expression (Liquid's expression syntax) on its own.</summary>
+    /// <summary>
+    /// Parses a condition or value expression (Liquid's expression syntax) on its own. On failure
+    /// <paramref name="errorOffset"/> is the 0-based offset in <paramref name="source"/> where it stops making sense.
+    /// </summary>
     public static bool TryParseExpression(string source, out Expression? expression, out string? error, out int errorOffset)
     {
         expression = null;
@@ -61,29 +65,140 @@ public static partial class LiquidSandbox
             error = "the expression is empty";
             return false;
         }
-        if (Parser.Full.TryParse(source, out var parsed, out ParseError? parseError) && parsed is not null)
+        // Parsing the longest valid prefix (instead of expression + end of input in one go) tells where the
+        // expression stops making sense, so the error can point at that column.
+        var context = new ParseContext(new Scanner(source));
+        var result = new ParseResult<Expression>();
+        bool parsed;
+        try
         {
-            expression = parsed;
+            parsed = Parser.Expression.Parse(context, ref result);
+        }
+        catch (Parlot.ParseException ex)
+        {
+            error = ex.Message;
+            errorOffset = Math.Clamp(ex.Position.Offset, 0, source.Length);
+            return false;
+        }
+        var offset = parsed ? context.Scanner.Cursor.Offset : 0;
+        while (offset < source.Length && char.IsWhiteSpace(source[offset]))
+            offset++;
+        if (parsed && offset == source.Length)
+        {
+            expression = result.Value;
             return true;
         }
-        error = parseError?.Message ?? "it is not a valid expression";
-        errorOffset = parseError?.Position.Offset ?? 0;
+        errorOffset = offset;
+        error = ExplainExpressionError(source, offset, parsed);
         return false;
+    }
+
+    private static string ExplainExpressionError(string source, int offset, bool startIsValid)
+    {
+        var rest = source[offset..].TrimEnd();
+        var what = startIsValid ? $"unexpected '{rest}'" : $"'{rest}' does not start with a name or a value";
+        string? hint = null;
+        if (rest.StartsWith("&&", StringComparison.Ordinal))
+            hint = "write 'and' instead of '&&'";
+        else if (rest.StartsWith("||", StringComparison.Ordinal))
+            hint = "write 'or' instead of '||'";
+        else if (rest.StartsWith('=') && !rest.StartsWith("==", StringComparison.Ordinal))
+            hint = "write '==' to compare";
+        else if (rest.StartsWith('!') && !rest.StartsWith("!=", StringComparison.Ordinal))
+            hint = "Liquid has no '!': compare with '== false' or use '!='";
+        else if (rest.StartsWith('|'))
+            hint = "filters ('|') cannot be used in a condition";
+        else if (rest.Count(c => c == '\'') % 2 == 1 || rest.Count(c => c == '"') % 2 == 1)
+            hint = "a text value is missing its closing quote";
+        return hint is null ? what : $"{what}: {hint}";
     }
 
     /// <summary>Parses a template body; <paramref name="source"/> may use the <c>required</c> filter.</summary>
     public static bool TryParseTemplate(string source, out IFluidTemplate? template, out string? error)
     {
-        var rewritten = PassNameToRequired(source);
-        if (Parser.TryParse(rewritten, out var parsed, out var message))
+        if (TryParseTemplateAt(source, out template, out var problem))
         {
-            template = parsed;
             error = null;
             return true;
         }
-        template = null;
-        error = message;
+        error = $"{problem!.Message} (line {problem.Line}, column {problem.Column})";
         return false;
+    }
+
+    /// <summary>
+    /// Parses a template body; on failure <paramref name="error"/> gives a one-line message and the 1-based line
+    /// and column in <paramref name="source"/>. An unclosed block is reported where it opens.
+    /// </summary>
+    internal static bool TryParseTemplateAt(string source, out IFluidTemplate? template, out TemplateError? error)
+    {
+        error = null;
+        if (Parser.TryParse(PassNameToRequired(source), out var parsed, out _))
+        {
+            template = parsed;
+            return true;
+        }
+        template = null;
+        // Positions are taken from the text as written: the `required` rewrite shifts columns.
+        if (Parser.TryParse(source, out _, out var message))
+        {
+            error = new TemplateError(1, 1, "the 'required' filter cannot be used here: write it last, as in '{{ customer.firstName | required }}'");
+            return false;
+        }
+        message ??= "invalid Liquid";
+        var sourceEcho = message.IndexOf("\nSource:", StringComparison.Ordinal);
+        if (sourceEcho >= 0)
+            message = message[..sourceEcho];
+        int line = 1, column = 1;
+        var position = FluidPosition().Match(message);
+        if (position.Success)
+        {
+            line = int.Parse(position.Groups[1].Value, CultureInfo.InvariantCulture);
+            column = int.Parse(position.Groups[2].Value, CultureInfo.InvariantCulture);
+            message = message[..position.Index].TrimEnd();
+        }
+        message = message.Trim();
+        var unclosed = ExpectedEnd().Match(message);
+        if (unclosed.Success && FindUnclosed(source, unclosed.Groups[1].Value) is { } opener)
+        {
+            error = new TemplateError(opener.Line, opener.Column,
+                $"'{{% {unclosed.Groups[1].Value} %}}' is never closed: add '{{% end{unclosed.Groups[1].Value} %}}' where the block ends");
+            return false;
+        }
+        error = new TemplateError(line, column, $"{message}; check that every '{{{{' has its '}}}}' and every '{{%' tag is closed");
+        return false;
+    }
+
+    /// <summary>Where <paramref name="error"/> is in a file, for Liquid that starts at <paramref name="line"/>:<paramref name="column"/> of it.</summary>
+    internal static (int Line, int Column) Offset(TemplateError error, int line, int column) =>
+        error.Line == 1 ? (line, column + error.Column - 1) : (line + error.Line - 1, error.Column);
+
+    [GeneratedRegex(@"\s*at \((\d+):(\d+)\)")]
+    private static partial Regex FluidPosition();
+
+    [GeneratedRegex(@"^'\{% end([a-z]+) %\}' was expected")]
+    private static partial Regex ExpectedEnd();
+
+    [GeneratedRegex(@"\{%-?\s*(end)?([a-z]+)\b")]
+    private static partial Regex TagStart();
+
+    /// <summary>The innermost <c>{% tag %}</c> that has no <c>{% endtag %}</c>, as 1-based line and column.</summary>
+    private static (int Line, int Column)? FindUnclosed(string source, string tag)
+    {
+        var open = new Stack<int>();
+        foreach (Match m in TagStart().Matches(source))
+        {
+            if (m.Groups[2].Value != tag)
+                continue;
+            if (m.Groups[1].Success)
+                open.TryPop(out _);
+            else
+                open.Push(m.Index);
+        }
+        if (!open.TryPeek(out var offset))
+            return null;
+        var before = source[..offset];
+        var lineStart = before.LastIndexOf('\n') + 1;
+        return (before.Count(c => c == '\n') + 1, offset - lineStart + 1);
     }
 
     // `{{ customer.firstName | required }}` becomes `{{ customer.firstName | required: "customer.firstName" }}`
@@ -100,9 +215,12 @@ public static partial class LiquidSandbox
     {
         public ExpressionParser()
         {
-            Full = LogicalExpression.Eof();
+            Expression = LogicalExpression;
         }
 
-        public Parlot.Fluent.Parser<Expression> Full { get; }
+        public Parlot.Fluent.Parser<Expression> Expression { get; }
     }
 }
+
+/// <summary>Why a template does not parse, at a 1-based line and column of its source.</summary>
+internal sealed record TemplateError(int Line, int Column, string Message);
