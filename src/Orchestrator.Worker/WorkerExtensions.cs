@@ -1,0 +1,44 @@
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Journeys;
+using Orchestrator.Core.Processing;
+using Orchestrator.Worker.Demo;
+using Orchestrator.Worker.Http;
+using Orchestrator.Worker.Journeys;
+
+namespace Orchestrator.Worker;
+
+public static class WorkerExtensions
+{
+    /// <summary>The journeys (reloaded on change), the engine with its sending rules, and the shared ingress.</summary>
+    public static IHostApplicationBuilder AddJourneyEngine(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<JourneysOptions>().BindConfiguration(JourneysOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<HttpOptions>().BindConfiguration(HttpOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<SendingOptions>().BindConfiguration(SendingOptions.SectionName).ValidateDataAnnotations()
+            .Validate(o => o.FrequencyCap is null || Duration.TryParse(o.FrequencyCap.Period, out _), $"{SendingOptions.SectionName}:FrequencyCap:Period is not a duration: {Duration.Help}")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<JourneyCatalogHost>();
+        builder.Services.AddSingleton<IJourneyCatalogSource>(sp => sp.GetRequiredService<JourneyCatalogHost>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<JourneyCatalogHost>());
+        builder.Services.AddSingleton(sp => new JourneyEngine(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SendingOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new EventProcessor(
+            sp.GetRequiredService<JourneyEngine>(),
+            sp.GetRequiredService<Core.Ports.IJourneyStore>(),
+            () => sp.GetRequiredService<IJourneyCatalogSource>().Current));
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<EventIngress>();
+        return builder;
+    }
+
+    /// <summary><c>--demo [events.jsonl]</c> replays sample events into the running worker.</summary>
+    public static IHostApplicationBuilder AddDemo(this IHostApplicationBuilder builder, string[] args)
+    {
+        var index = Array.IndexOf(args, "--demo");
+        if (index < 0)
+            return builder;
+        var file = index + 1 < args.Length && !args[index + 1].StartsWith("--", StringComparison.Ordinal) ? args[index + 1] : "samples/events.jsonl";
+        builder.Services.AddHostedService(sp => new DemoReplay(Path.GetFullPath(file, builder.Environment.ContentRootPath), sp.GetRequiredService<EventIngress>(), sp.GetRequiredService<ILogger<DemoReplay>>()));
+        return builder;
+    }
+}
