@@ -531,7 +531,10 @@ public sealed class JourneyEngine
             {
                 email = template.Render(ScopeFor(journey, instance, eventValue), step.Subject);
             }
-            catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException or Fluid.ParseException)
+            // Rendering runs a marketer's Liquid on one customer's data, so whatever it throws (an include or render
+            // the sandbox has no file for, a division by zero, the step limit) belongs to that template and data: the
+            // send is skipped. Letting it escape would fail the whole decision, and every retry of the event with it.
+            catch (Exception ex) when (ex is not (OutOfMemoryException or OperationCanceledException))
             {
                 Record(at, journey, instance, step.Id, OutcomeKind.Skipped, ("reason", "render-error"), ("error", ex.Message));
                 return true;
