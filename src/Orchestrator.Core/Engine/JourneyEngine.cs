@@ -167,7 +167,11 @@ public sealed class JourneyEngine
         return Convert.ToHexStringLower(hash)[..length];
     }
 
-    /// <summary>FNV-1a: stable across processes and .NET versions, unlike string.GetHashCode.</summary>
+    /// <summary>
+    /// FNV-1a, stable across processes and .NET versions (unlike string.GetHashCode), then the SplitMix64 finalizer:
+    /// FNV's low bits depend only on the input's low bits, so without mixing two 50/50 splits in different journeys
+    /// would put every customer in matching arms, and two experiments would really be one.
+    /// </summary>
     internal static ulong StableHash(string text)
     {
         var hash = 14695981039346656037UL;
@@ -176,6 +180,11 @@ public sealed class JourneyEngine
             hash ^= c;
             hash *= 1099511628211UL;
         }
+        hash ^= hash >> 30;
+        hash *= 0xbf58476d1ce4e5b9UL;
+        hash ^= hash >> 27;
+        hash *= 0x94d049bb133111ebUL;
+        hash ^= hash >> 31;
         return hash;
     }
 
