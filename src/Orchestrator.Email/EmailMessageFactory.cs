@@ -12,12 +12,12 @@ internal sealed class EmailMessageFactory(EmailOptions options, string defaultFr
     public const string StepHeader = "X-Orchestrator-Step";
     public const string SendKeyHeader = "X-Orchestrator-Send-Key";
 
-    /// <summary>Builds the message. Throws <see cref="ParseException"/> for an address that is not one.</summary>
+    /// <summary>Builds the message. Throws <see cref="ParseException"/> or <see cref="ArgumentException"/> for an address that is not one.</summary>
     public MimeMessage Create(EmailToSend email)
     {
         var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse(email.From ?? defaultFrom));
-        message.To.Add(MailboxAddress.Parse(email.To));
+        message.From.Add(Mailbox(email.From ?? defaultFrom));
+        message.To.Add(Mailbox(email.To));
         message.Subject = email.Subject;
         message.Date = time.GetUtcNow();
         // The send key is the idempotency key: a message that is somehow delivered twice carries one Message-ID,
@@ -45,6 +45,15 @@ internal sealed class EmailMessageFactory(EmailOptions options, string defaultFr
         // SMTP would send (MailKit would otherwise pick per server, depending on 8BITMIME).
         message.Prepare(EncodingConstraint.SevenBit);
         return message;
+    }
+
+    // MimeKit accepts a bare local part ("nobody") as RFC 5322 allows; over SMTP that is not deliverable.
+    private static MailboxAddress Mailbox(string value)
+    {
+        var mailbox = MailboxAddress.Parse(value);
+        return string.IsNullOrEmpty(mailbox.Domain)
+            ? throw new ArgumentException($"'{value}' has no domain", nameof(value))
+            : mailbox;
     }
 
     private string ListUnsubscribe(string customerId)
