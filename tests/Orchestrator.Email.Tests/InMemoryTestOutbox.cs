@@ -32,6 +32,12 @@ internal sealed class InMemoryTestOutbox : IOutbox
         get { lock (_gate) return [.. _calls]; }
     }
 
+    /// <summary>Sends claimed and not yet recorded.</summary>
+    public int InFlight
+    {
+        get { lock (_gate) return _rows.Values.Count(r => r.Status == "sending"); }
+    }
+
     public void Enqueue(EmailToSend email, DateTimeOffset dueAt)
     {
         lock (_gate) _rows[email.SendKey] = new Row(email, dueAt);

@@ -1,0 +1,164 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Orchestrator.Email.Tests;
+
+/// <summary>
+/// The dispatcher with a fake clock and a real SMTP server; the outbox is <see cref="InMemoryTestOutbox"/> until
+/// Storage's real one can be used here.
+/// </summary>
+public sealed class OutboxDispatcherTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
+
+    private readonly FakeTimeProvider _time = new(Start);
+    private readonly InMemoryTestOutbox _outbox = new();
+
+    private OutboxDispatcher Dispatcher(EmailOptions options, out SmtpEmailSender sender)
+    {
+        options.PollInterval = Poll;
+        sender = TestEmails.SmtpSender(options, _time);
+        return new OutboxDispatcher(_outbox, sender, Options.Create(options), _time, NullLogger<OutboxDispatcher>.Instance);
+    }
+
+    [Fact]
+    public async Task Marks_abandoned_sends_once_at_start()
+    {
+        using var dispatcher = Dispatcher(TestEmails.Options(SmtpTestServer.FreePort(), o => o.AbandonAfter = TimeSpan.FromMinutes(15)), out var sender);
+        await using var _ = sender;
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _outbox.AbandonCalls.Count > 0);
+        for (var i = 0; i < 5; i++)
+            _time.Advance(Poll);
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        var call = Assert.Single(_outbox.AbandonCalls);
+        Assert.Equal(new InMemoryTestOutbox.AbandonCall("test-worker", Start - TimeSpan.FromMinutes(15), Start), call);
+    }
+
+    [Fact]
+    public async Task A_transient_failure_is_retried_after_the_backoff_and_then_sent()
+    {
+        var port = SmtpTestServer.FreePort(); // nothing listens yet: the first attempt fails to connect
+        using var dispatcher = Dispatcher(TestEmails.Options(port), out var sender);
+        await using var _ = sender;
+        _outbox.Enqueue(TestEmails.Create("d0001"), Start);
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _outbox.Calls.Any(c => c.Operation == "retry"));
+        var retry = _outbox.Calls.Single(c => c.Operation == "retry");
+        Assert.Equal(Start + TimeSpan.FromSeconds(10), retry.At);
+        Assert.Contains("ConnectionRefused", retry.Reason, StringComparison.Ordinal);
+
+        await using var server = await SmtpTestServer.StartAsync(port);
+        _time.Advance(TimeSpan.FromSeconds(9));
+        await Task.Delay(100);
+        Assert.Equal("queued", _outbox.StatusOf("d0001")); // not before its retry time
+        await WaitUntil(() => _outbox.StatusOf("d0001") == "sent", advance: Poll);
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(["claim", "retry", "claim", "sent"], _outbox.Calls.Select(c => c.Operation));
+        Assert.Equal("d0001@mail.test", server.LoadMessage(0).MessageId);
+    }
+
+    [Fact]
+    public async Task A_permanent_failure_is_marked_failed_with_the_reply()
+    {
+        await using var server = await SmtpTestServer.StartAsync();
+        using var dispatcher = Dispatcher(TestEmails.Options(server.Port), out var sender);
+        await using var _ = sender;
+        _outbox.Enqueue(TestEmails.Create("d0002", to: "reject-permanent@example.com"), Start);
+        _outbox.Enqueue(TestEmails.Create("d0003"), Start);
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _outbox.StatusOf("d0002") == "failed" && _outbox.StatusOf("d0003") == "sent");
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        var failed = _outbox.Calls.Single(c => c.Operation == "failed");
+        Assert.Equal("550 5.1.1 <reject-permanent@example.com>: Recipient address rejected: User unknown", failed.Reason);
+        Assert.Equal(Start, failed.At);
+        Assert.DoesNotContain(_outbox.Calls, c => c.Operation == "retry");
+    }
+
+    [Fact]
+    public async Task Transient_failures_are_retried_with_growing_delays_until_MaxAttempts_then_failed()
+    {
+        await using var server = await SmtpTestServer.StartAsync();
+        using var dispatcher = Dispatcher(TestEmails.Options(server.Port, o =>
+        {
+            o.MaxAttempts = 4;
+            o.RetryDelays = [TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)];
+        }), out var sender);
+        await using var _ = sender;
+        _outbox.Enqueue(TestEmails.Create("d0004", to: "reject-transient@example.com"), Start);
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _outbox.StatusOf("d0004") == "failed", advance: TimeSpan.FromSeconds(1));
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        var retries = _outbox.Calls.Where(c => c.Operation == "retry").ToList();
+        var claims = _outbox.Calls.Where(c => c.Operation == "claim").Select(c => c.At).ToList();
+        Assert.Equal(3, retries.Count);
+        Assert.Equal([TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30)], // the last delay repeats
+            retries.Select((r, i) => r.At - claims[i]));
+        Assert.Equal(4, claims.Count);
+        var failed = _outbox.Calls.Single(c => c.Operation == "failed");
+        Assert.Equal("gave up after 4 attempts: 451 4.7.1 <reject-transient@example.com>: Recipient address rejected: Try again later", failed.Reason);
+    }
+
+    [Fact]
+    public async Task Wake_sends_a_new_email_without_waiting_for_the_poll_interval()
+    {
+        await using var server = await SmtpTestServer.StartAsync();
+        using var dispatcher = Dispatcher(TestEmails.Options(server.Port), out var sender);
+        await using var _ = sender;
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _outbox.AbandonCalls.Count > 0);
+        await Task.Delay(200); // now idle, waiting on the (fake, frozen) poll timer
+        _outbox.Enqueue(TestEmails.Create("d0005"), Start);
+        dispatcher.Wake();
+        await WaitUntil(() => _outbox.StatusOf("d0005") == "sent");
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(Start, _time.GetUtcNow()); // the fake clock never moved
+        Assert.Single(server.MessageFiles);
+    }
+
+    [Fact]
+    public async Task Sends_a_batch_in_parallel_over_at_most_PoolSize_connections()
+    {
+        await using var server = await SmtpTestServer.StartAsync();
+        using var dispatcher = Dispatcher(TestEmails.Options(server.Port, o => (o.PoolSize, o.BatchSize) = (2, 8)), out var sender);
+        await using var _ = sender;
+        for (var i = 0; i < 25; i++)
+            _outbox.Enqueue(TestEmails.Create($"b{i:D3}", to: $"reader{i}@example.com"), Start);
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _outbox.Calls.Count(c => c.Operation == "sent") == 25);
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(25, server.MessageFiles.Count);
+        Assert.InRange(server.Connections, 1, 2);
+    }
+
+    /// <summary>
+    /// Polls in real time; with <paramref name="advance"/>, also moves the fake clock on each round in which no send
+    /// is in flight, so the clock never jumps between a claim and the retry time computed from it.
+    /// </summary>
+    private async Task WaitUntil(Func<bool> condition, TimeSpan? advance = null)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException("condition not met; outbox calls: " + string.Join(", ", _outbox.Calls));
+            await Task.Delay(20);
+            if (advance is { } step && _outbox.InFlight == 0)
+                _time.Advance(step);
+        }
+    }
+}
