@@ -1,0 +1,288 @@
+using System.Data;
+using System.Data.Common;
+using Dapper;
+using Orchestrator.Contracts;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Ports;
+
+namespace Orchestrator.Storage.Relational;
+
+/// <summary>
+/// The journey store on a relational database: each unit of work is one database transaction that holds the
+/// customer's lock from <see cref="BeginAsync"/> to commit or dispose, and checks the customer's revision on save.
+/// </summary>
+internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvider time) : IJourneyStore
+{
+    public async Task<IJourneyUnitOfWork> BeginAsync(string customerId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(customerId);
+        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var transaction = await dialect.BeginCustomerUnitAsync(connection, customerId, cancellationToken).ConfigureAwait(false);
+            return new Unit(dialect, time, connection, transaction, customerId);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private sealed class Unit(StorageDialect dialect, TimeProvider time, DbConnection connection, DbTransaction transaction, string customerId)
+        : IJourneyUnitOfWork
+    {
+        private readonly SqlStatements _sql = dialect.Sql;
+        private CustomerState? _saved;
+        private long _savedRevision;
+        private bool _committed;
+        private bool _disposed;
+
+        public async Task<bool> TryAddToInboxAsync(CustomerEvent evt, CancellationToken cancellationToken)
+        {
+            ThrowIfDone();
+            var added = await connection.ExecuteAsync(dialect.Command(_sql.InsertInbox, new
+            {
+                eventId = evt.EventId,
+                customerId = evt.CustomerId,
+                eventType = evt.Type,
+                receivedAt = dialect.Time(time.GetUtcNow()),
+            }, transaction, cancellationToken)).ConfigureAwait(false);
+            return added > 0;
+        }
+
+        public async Task<CustomerState?> LoadCustomerAsync(CancellationToken cancellationToken)
+        {
+            ThrowIfDone();
+            var row = await connection.QuerySingleOrDefaultAsync<CustomerRow>(
+                dialect.Command(_sql.SelectCustomer, new { customerId }, transaction, cancellationToken)).ConfigureAwait(false);
+            if (row is null)
+                return null;
+            var instances = await connection.QueryAsync<InstanceRow>(
+                dialect.Command(_sql.SelectInstances, new { customerId }, transaction, cancellationToken)).ConfigureAwait(false);
+            return new CustomerState
+            {
+                Profile = StateJson.ReadProfile(row.ProfileJson),
+                Unsubscribed = row.Unsubscribed,
+                BouncedAddress = row.BouncedAddress,
+                RecentSends = StateJson.ReadTimes(row.RecentSendsJson),
+                Instances = instances.Select(ToInstance).ToList(),
+                Revision = row.Revision,
+            };
+        }
+
+        public async Task SaveAsync(Decision decision, CancellationToken cancellationToken)
+        {
+            ThrowIfDone();
+            if (_saved is not null)
+                throw new InvalidOperationException("A unit of work saves one decision; begin another unit for the next one.");
+            var state = decision.State;
+            if (!string.Equals(state.CustomerId, customerId, StringComparison.Ordinal))
+                throw new ArgumentException($"The decision is for customer '{state.CustomerId}', this unit of work for '{customerId}'.", nameof(decision));
+
+            var now = dialect.Time(time.GetUtcNow());
+            var revision = state.Revision + 1;
+            await SaveCustomerAsync(state, revision, now, cancellationToken).ConfigureAwait(false);
+
+            await connection.ExecuteAsync(dialect.Command(_sql.DeleteInstances, new { customerId }, transaction, cancellationToken)).ConfigureAwait(false);
+            if (state.Instances.Count > 0)
+                await connection.ExecuteAsync(dialect.Command(_sql.InsertInstance, state.Instances.Select((instance, ordinal) => InstanceParameters(instance, ordinal)), transaction, cancellationToken)).ConfigureAwait(false);
+
+            // Outcomes and sends get one running sequence within the decision, in the simulator's order (a send's
+            // outcome goes before the outcome at its OutcomeIndex), so outcomes the outbox records later still sort
+            // into place: (at, customer, revision, seq).
+            var outcomes = new List<object>(decision.Outcomes.Count);
+            var sends = new List<object>(decision.Sends.Count);
+            var seq = 0;
+            var sendIndex = 0;
+            for (var i = 0; i <= decision.Outcomes.Count; i++)
+            {
+                while (sendIndex < decision.Sends.Count && decision.Sends[sendIndex].OutcomeIndex <= i)
+                    sends.Add(SendParameters(decision.Sends[sendIndex++], revision, seq++, now));
+                if (i < decision.Outcomes.Count)
+                    outcomes.Add(OutcomeParameters(decision.Outcomes[i], null, revision, seq++, now));
+            }
+            while (sendIndex < decision.Sends.Count)
+                sends.Add(SendParameters(decision.Sends[sendIndex++], revision, seq++, now));
+            if (outcomes.Count > 0)
+                await connection.ExecuteAsync(dialect.Command(_sql.InsertOutcome, outcomes, transaction, cancellationToken)).ConfigureAwait(false);
+            if (sends.Count > 0)
+                await connection.ExecuteAsync(dialect.Command(_sql.InsertSend, sends, transaction, cancellationToken)).ConfigureAwait(false);
+
+            await connection.ExecuteAsync(dialect.Command(_sql.DeleteWakeups, new { customerId }, transaction, cancellationToken)).ConfigureAwait(false);
+            if (decision.Wakeups.Count > 0)
+            {
+                await connection.ExecuteAsync(dialect.Command(_sql.InsertWakeup, decision.Wakeups.Select(w => new
+                {
+                    customerId = w.CustomerId,
+                    instanceId = w.InstanceId,
+                    dueAt = dialect.Time(w.DueAt),
+                }), transaction, cancellationToken)).ConfigureAwait(false);
+            }
+
+            if (state.BouncedAddress is { Length: > 0 } bounced)
+            {
+                await connection.ExecuteAsync(dialect.Command(_sql.InsertSuppression, new
+                {
+                    address = bounced.Trim().ToLowerInvariant(),
+                    customerId,
+                    reason = "bounced",
+                    at = now,
+                }, transaction, cancellationToken)).ConfigureAwait(false);
+            }
+            _saved = state;
+            _savedRevision = revision;
+        }
+
+        private async Task SaveCustomerAsync(CustomerState state, long revision, object now, CancellationToken cancellationToken)
+        {
+            var parameters = new
+            {
+                customerId,
+                profileJson = StateJson.WriteProfile(state.Profile),
+                unsubscribed = state.Unsubscribed,
+                bouncedAddress = state.BouncedAddress,
+                recentSendsJson = StateJson.WriteTimes(state.RecentSends),
+                expectedRevision = state.Revision,
+                revision,
+                now,
+            };
+            var written = await connection.ExecuteAsync(dialect.Command(
+                state.Revision == 0 ? _sql.InsertCustomer : _sql.UpdateCustomer, parameters, transaction, cancellationToken)).ConfigureAwait(false);
+            if (written == 1)
+                return;
+            var stored = await connection.ExecuteScalarAsync<long?>(dialect.Command(_sql.SelectRevision, new { customerId }, transaction, cancellationToken)).ConfigureAwait(false);
+            throw new DBConcurrencyException(
+                $"Customer '{customerId}' changed since it was loaded: the decision was made on revision {state.Revision}, the store holds "
+                + (stored is { } s ? $"revision {s}" : "no such customer")
+                + ". Nothing was saved; load the customer again and decide again.");
+        }
+
+        public async Task CommitAsync(CancellationToken cancellationToken)
+        {
+            ThrowIfDone();
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            _committed = true;
+            if (_saved is not null)
+                _saved.Revision = _savedRevision;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            // Disposing an uncommitted transaction rolls it back and releases the customer's lock.
+            await transaction.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        private void ThrowIfDone()
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_committed)
+                throw new InvalidOperationException("This unit of work is committed; begin another one.");
+        }
+
+        private object InstanceParameters(JourneyInstance instance, int ordinal) => new
+        {
+            customerId,
+            instanceId = instance.Id,
+            ordinal,
+            journeyId = instance.JourneyId,
+            version = instance.Version,
+            instanceKey = instance.Key,
+            enteredAt = dialect.Time(instance.EnteredAt),
+            entryEventId = instance.EntryEventId,
+            entryEventType = instance.EntryEventType,
+            entryPropertiesJson = StateJson.WriteElement(instance.EntryProperties),
+            status = StoredEnum.Write(instance.Status),
+            stepId = instance.StepId,
+            waiting = StoredEnum.Write(instance.Waiting),
+            wakeAt = dialect.Time(instance.WakeAt),
+            variant = instance.Variant,
+            convertedAt = dialect.Time(instance.ConvertedAt),
+            sendCount = instance.SendCount,
+            endedAt = dialect.Time(instance.EndedAt),
+            endReason = instance.EndReason,
+        };
+
+        private static JourneyInstance ToInstance(InstanceRow row) => new()
+        {
+            Id = row.InstanceId,
+            JourneyId = row.JourneyId,
+            Version = row.Version,
+            CustomerId = row.CustomerId,
+            Key = row.InstanceKey,
+            EnteredAt = StoredTime.Read(row.EnteredAt),
+            EntryEventId = row.EntryEventId,
+            EntryEventType = row.EntryEventType,
+            EntryProperties = StateJson.ReadElement(row.EntryPropertiesJson),
+            Status = StoredEnum.Read<InstanceStatus>(row.Status),
+            StepId = row.StepId,
+            Waiting = StoredEnum.Read<WaitingFor>(row.Waiting),
+            WakeAt = StoredTime.ReadNullable(row.WakeAt),
+            Variant = row.Variant,
+            ConvertedAt = StoredTime.ReadNullable(row.ConvertedAt),
+            SendCount = row.SendCount,
+            EndedAt = StoredTime.ReadNullable(row.EndedAt),
+            EndReason = row.EndReason,
+        };
+
+        private object SendParameters(EmailToSend email, long revision, int seq, object now) => new
+        {
+            sendKey = email.SendKey,
+            at = dialect.Time(email.At),
+            journeyId = email.JourneyId,
+            version = email.Version,
+            instanceId = email.InstanceId,
+            stepId = email.StepId,
+            customerId = email.CustomerId,
+            variant = email.Variant,
+            toAddress = email.To,
+            fromAddress = email.From,
+            subject = email.Subject,
+            preheader = email.Preheader,
+            htmlBody = email.Html,
+            textBody = email.Text,
+            outcomeIndex = email.OutcomeIndex,
+            revision,
+            seq,
+            now,
+        };
+
+        private object OutcomeParameters(Outcome outcome, string? sendKey, long revision, int seq, object now) =>
+            OutcomeRecord.Parameters(dialect, outcome, sendKey, revision, seq, now);
+    }
+}
+
+/// <summary>Enums are stored by name in lower case, so the tables read well in analysis queries.</summary>
+internal static class StoredEnum
+{
+    public static string Write<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+
+    public static T Read<T>(string value) where T : struct, Enum =>
+        Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
+            ? parsed
+            : throw new InvalidDataException($"'{value}' is not a stored {typeof(T).Name}");
+}
+
+internal static class OutcomeRecord
+{
+    public static object Parameters(StorageDialect dialect, Outcome outcome, string? sendKey, long revision, int seq, object now) => new
+    {
+        at = dialect.Time(outcome.At),
+        journeyId = outcome.JourneyId,
+        version = outcome.Version,
+        stepId = outcome.StepId,
+        variant = outcome.Variant,
+        customerId = outcome.CustomerId,
+        instanceId = outcome.InstanceId,
+        kind = outcome.Kind,
+        detailJson = StateJson.WriteDetail(outcome.Detail),
+        sendKey,
+        revision,
+        seq,
+        recordedAt = now,
+    };
+}

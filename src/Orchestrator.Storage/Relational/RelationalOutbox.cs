@@ -1,0 +1,135 @@
+using System.Data.Common;
+using Dapper;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Ports;
+
+namespace Orchestrator.Storage.Relational;
+
+/// <summary>
+/// The outbox: sends are queued by the unit of work that decided them; status changes and the outcome they record
+/// are written in one transaction, and a send's outcome of a kind is recorded once (a unique index on
+/// <c>outcomes(send_key, kind)</c> backs the check).
+/// </summary>
+internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time) : IOutbox
+{
+    private const string AbandonedReason = "worker stopped while sending; not resent";
+
+    public async Task<IReadOnlyList<EmailToSend>> ClaimAsync(string workerId, DateTimeOffset now, int max, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<SendRow>(dialect.Command(dialect.Sql.ClaimSends, new
+            {
+                workerId,
+                now = dialect.Time(now),
+                max,
+            }, null, cancellationToken)).ConfigureAwait(false);
+            return rows.Select(ToEmail).OrderBy(e => e.At).ThenBy(e => e.SendKey, StringComparer.Ordinal).ToList();
+        }
+    }
+
+    public Task MarkSentAsync(EmailToSend email, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ChangeAsync(email, dialect.Sql.MarkSent, new { sendKey = email.SendKey, now = dialect.Time(now) },
+            email.SentOutcome(), now, mustExist: true, cancellationToken);
+
+    public Task MarkFailedAsync(EmailToSend email, string reason, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ChangeAsync(email, dialect.Sql.MarkFailed, new { sendKey = email.SendKey, reason, now = dialect.Time(now) },
+            Reported(email, OutcomeKind.Failed, reason), now, mustExist: false, cancellationToken);
+
+    public async Task RetryLaterAsync(EmailToSend email, string reason, DateTimeOffset retryAt, CancellationToken cancellationToken)
+    {
+        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(dialect.Command(dialect.Sql.RetryLater, new
+            {
+                sendKey = email.SendKey,
+                reason,
+                retryAt = dialect.Time(retryAt),
+                now = dialect.Time(time.GetUtcNow()),
+            }, null, cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<int> MarkAbandonedAsync(string workerId, DateTimeOffset abandonedBefore, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var abandoned = (await connection.QueryAsync<SendRow>(dialect.Command(dialect.Sql.MarkAbandoned, new
+                {
+                    workerId,
+                    abandonedBefore = dialect.Time(abandonedBefore),
+                    now = dialect.Time(now),
+                }, transaction, cancellationToken)).ConfigureAwait(false)).Select(ToEmail).ToList();
+                foreach (var email in abandoned)
+                    await InsertOutcomeAsync(connection, transaction, email, Reported(email, OutcomeKind.Unknown, AbandonedReason), now, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return abandoned.Count;
+            }
+        }
+    }
+
+    private async Task ChangeAsync(EmailToSend email, string update, object parameters, Outcome outcome, DateTimeOffset now, bool mustExist, CancellationToken cancellationToken)
+    {
+        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var changed = await connection.ExecuteAsync(dialect.Command(update, parameters, transaction, cancellationToken)).ConfigureAwait(false);
+                if (changed == 0 && mustExist)
+                    throw new InvalidOperationException($"Send '{email.SendKey}' is not in the outbox.");
+                if (changed > 0)
+                    await InsertOutcomeAsync(connection, transaction, email, outcome, now, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The outcome takes the send's place in its decision (revision, seq are read from the send's row).</summary>
+    private Task<int> InsertOutcomeAsync(DbConnection connection, DbTransaction transaction, EmailToSend email, Outcome outcome, DateTimeOffset now, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(dialect.Command(dialect.Sql.InsertSendOutcome, new
+        {
+            at = dialect.Time(outcome.At),
+            journeyId = outcome.JourneyId,
+            version = outcome.Version,
+            stepId = outcome.StepId,
+            variant = outcome.Variant,
+            customerId = outcome.CustomerId,
+            instanceId = outcome.InstanceId,
+            kind = outcome.Kind,
+            detailJson = StateJson.WriteDetail(outcome.Detail),
+            sendKey = email.SendKey,
+            recordedAt = dialect.Time(now),
+        }, transaction, cancellationToken));
+
+    private static Outcome Reported(EmailToSend email, string kind, string reason) => new(
+        email.At, email.JourneyId, email.Version, email.CustomerId, email.InstanceId, email.StepId, kind, email.Variant,
+        new Dictionary<string, object?>(StringComparer.Ordinal) { ["subject"] = email.Subject, ["to"] = email.To, ["reason"] = reason });
+
+    private static EmailToSend ToEmail(SendRow row) => new()
+    {
+        SendKey = row.SendKey,
+        At = StoredTime.Read(row.At),
+        JourneyId = row.JourneyId,
+        Version = row.Version,
+        InstanceId = row.InstanceId,
+        StepId = row.StepId,
+        CustomerId = row.CustomerId,
+        Variant = row.Variant,
+        To = row.ToAddress,
+        From = row.FromAddress,
+        Subject = row.Subject,
+        Preheader = row.Preheader,
+        Html = row.HtmlBody,
+        Text = row.TextBody,
+        OutcomeIndex = row.OutcomeIndex,
+    };
+}

@@ -1,0 +1,24 @@
+using Dapper;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Ports;
+
+namespace Orchestrator.Storage.Relational;
+
+/// <summary>
+/// Outcomes in the simulator's order: time, customer, then the order within the customer's decisions (revision and
+/// seq), which also places the outbox's later <c>sent</c> where the engine decided the send.
+/// </summary>
+internal sealed class RelationalOutcomeReader(StorageDialect dialect) : IOutcomeReader
+{
+    public async Task<IReadOnlyList<Outcome>> ReadOutcomesAsync(CancellationToken cancellationToken)
+    {
+        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<OutcomeRow>(dialect.Command(dialect.Sql.SelectOutcomes, null, null, cancellationToken)).ConfigureAwait(false);
+            return rows.Select(r => new Outcome(
+                StoredTime.Read(r.At), r.JourneyId, r.Version, r.CustomerId, r.InstanceId, r.StepId, r.Kind, r.Variant,
+                StateJson.ReadDetail(r.DetailJson))).ToList();
+        }
+    }
+}

@@ -1,0 +1,74 @@
+namespace Orchestrator.Storage.Relational;
+
+// Row shapes Dapper fills. Time columns are object: SQLite hands back text, SQL Server a DateTimeOffset;
+// StoredTime.Read turns either into a UTC DateTimeOffset.
+
+internal sealed class CustomerRow
+{
+    public string CustomerId { get; set; } = "";
+    public string ProfileJson { get; set; } = "";
+    public bool Unsubscribed { get; set; }
+    public string? BouncedAddress { get; set; }
+    public string RecentSendsJson { get; set; } = "[]";
+    public long Revision { get; set; }
+}
+
+internal sealed class InstanceRow
+{
+    public string InstanceId { get; set; } = "";
+    public string JourneyId { get; set; } = "";
+    public string Version { get; set; } = "";
+    public string CustomerId { get; set; } = "";
+    public string InstanceKey { get; set; } = "";
+    public object EnteredAt { get; set; } = "";
+    public string EntryEventId { get; set; } = "";
+    public string EntryEventType { get; set; } = "";
+    public string? EntryPropertiesJson { get; set; }
+    public string Status { get; set; } = "";
+    public string? StepId { get; set; }
+    public string Waiting { get; set; } = "";
+    public object? WakeAt { get; set; }
+    public string? Variant { get; set; }
+    public object? ConvertedAt { get; set; }
+    public int SendCount { get; set; }
+    public object? EndedAt { get; set; }
+    public string? EndReason { get; set; }
+}
+
+internal sealed class SendRow
+{
+    public string SendKey { get; set; } = "";
+    public object At { get; set; } = "";
+    public string JourneyId { get; set; } = "";
+    public string Version { get; set; } = "";
+    public string InstanceId { get; set; } = "";
+    public string StepId { get; set; } = "";
+    public string CustomerId { get; set; } = "";
+    public string? Variant { get; set; }
+    public string ToAddress { get; set; } = "";
+    public string? FromAddress { get; set; }
+    public string Subject { get; set; } = "";
+    public string? Preheader { get; set; }
+    public string HtmlBody { get; set; } = "";
+    public string? TextBody { get; set; }
+    public int OutcomeIndex { get; set; }
+}
+
+internal sealed class OutcomeRow
+{
+    public object At { get; set; } = "";
+    public string JourneyId { get; set; } = "";
+    public string Version { get; set; } = "";
+    public string CustomerId { get; set; } = "";
+    public string InstanceId { get; set; } = "";
+    public string? StepId { get; set; }
+    public string Kind { get; set; } = "";
+    public string? Variant { get; set; }
+    public string? DetailJson { get; set; }
+}
+
+internal sealed class WakeupClaimRow
+{
+    public string CustomerId { get; set; } = "";
+    public object DueAt { get; set; } = "";
+}

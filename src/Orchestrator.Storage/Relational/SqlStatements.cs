@@ -1,0 +1,45 @@
+namespace Orchestrator.Storage.Relational;
+
+/// <summary>
+/// The statements the shared code runs, one set per provider (<c>SqliteSql</c>, <c>SqlServerSql</c>). Parameters are
+/// camelCase; selected columns are aliased to the row classes' property names.
+/// </summary>
+internal sealed record SqlStatements
+{
+    public required string CreateMigrationsTable { get; init; }
+    public required string SelectAppliedMigrations { get; init; }
+    public required string InsertMigration { get; init; }
+
+    /// <summary>Affects 0 rows when the event id is already there.</summary>
+    public required string InsertInbox { get; init; }
+    public required string SelectCustomer { get; init; }
+    public required string SelectInstances { get; init; }
+
+    /// <summary>Affects 0 rows when the customer already exists.</summary>
+    public required string InsertCustomer { get; init; }
+
+    /// <summary>Affects 0 rows when the stored revision is not the expected one.</summary>
+    public required string UpdateCustomer { get; init; }
+    public required string SelectRevision { get; init; }
+    public required string DeleteInstances { get; init; }
+    public required string InsertInstance { get; init; }
+    public required string InsertOutcome { get; init; }
+    public required string DeleteWakeups { get; init; }
+    public required string InsertWakeup { get; init; }
+    public required string InsertSend { get; init; }
+    public required string InsertSuppression { get; init; }
+
+    public required string ClaimSends { get; init; }
+    public required string MarkSent { get; init; }
+    public required string MarkFailed { get; init; }
+    public required string RetryLater { get; init; }
+    public required string MarkAbandoned { get; init; }
+
+    /// <summary>The outbox's outcome (sent, failed, unknown) for a send, unless that kind is recorded for it already.</summary>
+    public required string InsertSendOutcome { get; init; }
+
+    public required string ClaimWakeups { get; init; }
+    public required string NextWakeup { get; init; }
+
+    public required string SelectOutcomes { get; init; }
+}

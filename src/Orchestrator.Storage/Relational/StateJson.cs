@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Orchestrator.Core.Engine;
+
+namespace Orchestrator.Storage.Relational;
+
+/// <summary>
+/// The JSON columns. Their shape is defined here rather than by Core's types, so renaming a Core property cannot
+/// silently change what is stored.
+/// </summary>
+internal static class StateJson
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    private sealed record ProfileDocument(
+        [property: JsonPropertyName("id")] string Id,
+        [property: JsonPropertyName("email")] string? Email,
+        [property: JsonPropertyName("firstName")] string? FirstName,
+        [property: JsonPropertyName("lastName")] string? LastName,
+        [property: JsonPropertyName("locale")] string? Locale,
+        [property: JsonPropertyName("timeZone")] string? TimeZone,
+        [property: JsonPropertyName("attributes")] Dictionary<string, JsonElement>? Attributes);
+
+    public static string WriteProfile(CustomerProfile profile) => JsonSerializer.Serialize(
+        new ProfileDocument(profile.Id, profile.Email, profile.FirstName, profile.LastName, profile.Locale, profile.TimeZone,
+            new Dictionary<string, JsonElement>(profile.Attributes, StringComparer.Ordinal)),
+        Options);
+
+    public static CustomerProfile ReadProfile(string json)
+    {
+        var document = JsonSerializer.Deserialize<ProfileDocument>(json, Options)
+            ?? throw new JsonException("profile_json is null");
+        return new CustomerProfile
+        {
+            Id = document.Id,
+            Email = document.Email,
+            FirstName = document.FirstName,
+            LastName = document.LastName,
+            Locale = document.Locale,
+            TimeZone = document.TimeZone,
+            Attributes = document.Attributes is null
+                ? new Dictionary<string, JsonElement>(StringComparer.Ordinal)
+                : new Dictionary<string, JsonElement>(document.Attributes, StringComparer.Ordinal),
+        };
+    }
+
+    public static string WriteTimes(IEnumerable<DateTimeOffset> times) =>
+        JsonSerializer.Serialize(times.Select(StoredTime.ToText).ToList(), Options);
+
+    public static List<DateTimeOffset> ReadTimes(string json) =>
+        (JsonSerializer.Deserialize<List<string>>(json, Options) ?? []).Select(t => StoredTime.Read(t)).ToList();
+
+    public static string? WriteElement(JsonElement? element) => element?.GetRawText();
+
+    public static JsonElement? ReadElement(string? json) => json is null ? null : JsonSerializer.Deserialize<JsonElement>(json, Options);
+
+    /// <summary>Outcome details hold strings, booleans, whole numbers and occasionally times or decimals.</summary>
+    public static string? WriteDetail(IReadOnlyDictionary<string, object?>? detail)
+    {
+        if (detail is null)
+            return null;
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            foreach (var (key, value) in detail)
+            {
+                json.WritePropertyName(key);
+                switch (value)
+                {
+                    case null: json.WriteNullValue(); break;
+                    case bool b: json.WriteBooleanValue(b); break;
+                    case int i: json.WriteNumberValue(i); break;
+                    case long l: json.WriteNumberValue(l); break;
+                    case double d: json.WriteNumberValue(d); break;
+                    case decimal m: json.WriteNumberValue(m); break;
+                    case DateTimeOffset t: json.WriteStringValue(Iso.Format(t)); break;
+                    case JsonElement e: e.WriteTo(json); break;
+                    default: json.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture)); break;
+                }
+            }
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>Back to the engine's value types: a number that fits an int is an int, as the engine wrote it.</summary>
+    public static Dictionary<string, object?>? ReadDetail(string? json)
+    {
+        if (json is null)
+            return null;
+        using var document = JsonDocument.Parse(json);
+        var detail = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var property in document.RootElement.EnumerateObject())
+            detail[property.Name] = ReadValue(property.Value);
+        return detail;
+    }
+
+    private static object? ReadValue(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.Number when value.TryGetInt32(out var i) => i,
+        JsonValueKind.Number when value.TryGetInt64(out var l) => l,
+        JsonValueKind.Number => value.GetDouble(),
+        _ => value.Clone(),
+    };
+}

@@ -1,0 +1,82 @@
+using System.Data;
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Microsoft.Data.SqlClient;
+using Orchestrator.Storage.Relational;
+
+namespace Orchestrator.Storage.SqlServer;
+
+/// <summary>
+/// SQL Server. A unit of work takes an exclusive transaction-owned application lock named after its customer
+/// (sp_getapplock) before it reads anything: units of one customer run one at a time across all workers, units of
+/// different customers in parallel, and it works for customers that have no row yet. Reads are plain read committed,
+/// which is snapshot-based when the database has read committed snapshot on; the revision check on save catches
+/// any writer that bypassed the lock.
+/// </summary>
+internal sealed class SqlServerDialect(string connectionString, int commandTimeoutSeconds) : StorageDialect(commandTimeoutSeconds)
+{
+    private const int MaxResourceLength = 255;
+
+    public override StorageProvider Provider => StorageProvider.SqlServer;
+
+    public override SqlStatements Sql => SqlServerSql.Statements;
+
+    public override IReadOnlyList<Migration> Migrations => SqlServerMigrations.All;
+
+    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqlConnection(connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public override Task<DbTransaction> BeginCustomerUnitAsync(DbConnection connection, string customerId, CancellationToken cancellationToken) =>
+        BeginLockedAsync(connection, CustomerResource(customerId), $"customer '{customerId}'", cancellationToken);
+
+    public override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+
+    public override Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        BeginLockedAsync(connection, "orchestrator:migrations", "the schema migrations", cancellationToken);
+
+    public override object Time(DateTimeOffset value) => value.ToUniversalTime();
+
+    /// <summary>sp_getapplock names are at most 255 characters and compared in binary; long customer ids are hashed.</summary>
+    internal static string CustomerResource(string customerId)
+    {
+        var resource = "orchestrator:customer:" + customerId;
+        return resource.Length <= MaxResourceLength
+            ? resource
+            : "orchestrator:customer#" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(customerId)));
+    }
+
+    private async Task<DbTransaction> BeginLockedAsync(DbConnection connection, string resource, string what, CancellationToken cancellationToken)
+    {
+        var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var lockTimeoutMs = CommandTimeoutSeconds * 1000;
+            // The command may run a little longer than the lock wait, so that the lock's own timeout (a clear result) comes first.
+            var result = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+                SqlServerSql.GetAppLock, new { resource, lockTimeoutMs }, transaction, CommandTimeoutSeconds + 5, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (result < 0)
+                throw new TimeoutException($"Could not lock {what} within {CommandTimeoutSeconds}s (sp_getapplock returned {result}); another unit of work holds it.");
+            return transaction;
+        }
+        catch
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using Orchestrator.Storage.Relational;
+
+namespace Orchestrator.Storage.SqlServer;
+
+/// <summary>
+/// The SQL Server schema, one numbered script (one batch, no GO) per change; never edit a released script, add the
+/// next number. Identifiers use a binary collation: ids are case-sensitive and sort ordinally, as in the engine.
+/// Times are datetimeoffset(7) in UTC. Read committed snapshot is recommended (ALTER DATABASE ... SET
+/// READ_COMMITTED_SNAPSHOT ON cannot run inside a transaction, so it is set once per database by whoever creates it).
+/// </summary>
+internal static class SqlServerMigrations
+{
+    public static readonly IReadOnlyList<Migration> All =
+    [
+        new(1, "tables", """
+            CREATE TABLE customers (
+                customer_id       nvarchar(256) COLLATE Latin1_General_100_BIN2 NOT NULL CONSTRAINT pk_customers PRIMARY KEY,
+                profile_json      nvarchar(max)     NOT NULL,
+                unsubscribed      bit               NOT NULL,
+                bounced_address   nvarchar(320)     NULL,
+                recent_sends_json nvarchar(max)     NOT NULL,
+                revision          bigint            NOT NULL,
+                updated_at        datetimeoffset(7) NOT NULL
+            );
+
+            -- ordinal keeps the engine's list order, which decides the order of some outcomes.
+            CREATE TABLE instances (
+                customer_id           nvarchar(256) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                instance_id           nvarchar(128) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                ordinal               int               NOT NULL,
+                journey_id            nvarchar(128) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                version               nvarchar(64)  COLLATE Latin1_General_100_BIN2 NOT NULL,
+                instance_key          nvarchar(400)     NOT NULL,
+                entered_at            datetimeoffset(7) NOT NULL,
+                entry_event_id        nvarchar(256)     NOT NULL,
+                entry_event_type      nvarchar(256)     NOT NULL,
+                entry_properties_json nvarchar(max)     NULL,
+                status                nvarchar(16)      NOT NULL,
+                step_id               nvarchar(128)     NULL,
+                waiting               nvarchar(16)      NOT NULL,
+                wake_at               datetimeoffset(7) NULL,
+                variant               nvarchar(128)     NULL,
+                converted_at          datetimeoffset(7) NULL,
+                send_count            int               NOT NULL,
+                ended_at              datetimeoffset(7) NULL,
+                end_reason            nvarchar(400)     NULL,
+                CONSTRAINT pk_instances PRIMARY KEY (customer_id, instance_id)
+            );
+
+            CREATE TABLE inbox (
+                event_id    nvarchar(256) COLLATE Latin1_General_100_BIN2 NOT NULL CONSTRAINT pk_inbox PRIMARY KEY,
+                customer_id nvarchar(256) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                event_type  nvarchar(256)     NOT NULL,
+                received_at datetimeoffset(7) NOT NULL
+            );
+
+            -- revision is the customer revision whose decision produced the outcome and seq its place in that decision:
+            -- (at, customer_id, revision, seq) is the simulator's order. send_key is set on the outbox's outcomes.
+            CREATE TABLE outcomes (
+                id          bigint IDENTITY(1, 1) NOT NULL CONSTRAINT pk_outcomes PRIMARY KEY,
+                at          datetimeoffset(7) NOT NULL,
+                journey_id  nvarchar(128) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                version     nvarchar(64)  COLLATE Latin1_General_100_BIN2 NOT NULL,
+                step_id     nvarchar(128)     NULL,
+                variant     nvarchar(128)     NULL,
+                customer_id nvarchar(256) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                instance_id nvarchar(128) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                kind        nvarchar(32)      NOT NULL,
+                detail_json nvarchar(max)     NULL,
+                send_key    nvarchar(128) COLLATE Latin1_General_100_BIN2 NULL,
+                revision    bigint            NOT NULL,
+                seq         int               NOT NULL,
+                recorded_at datetimeoffset(7) NOT NULL
+            );
+
+            CREATE TABLE wakeups (
+                customer_id   nvarchar(256) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                instance_id   nvarchar(128) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                due_at        datetimeoffset(7) NOT NULL,
+                claimed_until datetimeoffset(7) NULL,
+                CONSTRAINT pk_wakeups PRIMARY KEY (customer_id, instance_id)
+            );
+
+            CREATE TABLE sends (
+                send_key        nvarchar(128) COLLATE Latin1_General_100_BIN2 NOT NULL CONSTRAINT pk_sends PRIMARY KEY,
+                at              datetimeoffset(7) NOT NULL,
+                journey_id      nvarchar(128) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                version         nvarchar(64)  COLLATE Latin1_General_100_BIN2 NOT NULL,
+                instance_id     nvarchar(128) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                step_id         nvarchar(128)     NOT NULL,
+                customer_id     nvarchar(256) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                variant         nvarchar(128)     NULL,
+                to_address      nvarchar(320)     NOT NULL,
+                from_address    nvarchar(400)     NULL,
+                subject         nvarchar(1000)    NOT NULL,
+                preheader       nvarchar(1000)    NULL,
+                html_body       nvarchar(max)     NOT NULL,
+                text_body       nvarchar(max)     NULL,
+                outcome_index   int               NOT NULL,
+                revision        bigint            NOT NULL,
+                seq             int               NOT NULL,
+                status          nvarchar(16)      NOT NULL CONSTRAINT ck_sends_status CHECK (status IN (N'queued', N'sending', N'sent', N'failed', N'unknown')),
+                attempts        int               NOT NULL,
+                next_attempt_at datetimeoffset(7) NOT NULL,
+                claimed_by      nvarchar(200)     NULL,
+                claimed_at      datetimeoffset(7) NULL,
+                last_error      nvarchar(max)     NULL,
+                created_at      datetimeoffset(7) NOT NULL,
+                updated_at      datetimeoffset(7) NOT NULL
+            );
+
+            -- Addresses in lower case.
+            CREATE TABLE suppressions (
+                address     nvarchar(320) COLLATE Latin1_General_100_BIN2 NOT NULL CONSTRAINT pk_suppressions PRIMARY KEY,
+                customer_id nvarchar(256) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                reason      nvarchar(64)      NOT NULL,
+                at          datetimeoffset(7) NOT NULL
+            );
+            """),
+        new(2, "indexes", """
+            -- instances(customer_id) is served by the primary key (customer_id, instance_id).
+            CREATE INDEX ix_wakeups_due_at ON wakeups (due_at) INCLUDE (claimed_until);
+            CREATE INDEX ix_sends_status_next_attempt_at ON sends (status, next_attempt_at);
+            CREATE INDEX ix_outcomes_journey_id_at ON outcomes (journey_id, at);
+            CREATE INDEX ix_outcomes_customer_id ON outcomes (customer_id);
+            CREATE UNIQUE INDEX ux_outcomes_send_key_kind ON outcomes (send_key, kind) WHERE send_key IS NOT NULL;
+            """),
+    ];
+}

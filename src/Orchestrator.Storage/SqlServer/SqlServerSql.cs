@@ -1,0 +1,224 @@
+using Orchestrator.Storage.Relational;
+
+namespace Orchestrator.Storage.SqlServer;
+
+/// <summary>
+/// Every statement the SQL Server provider runs (the migrations are in <see cref="SqlServerMigrations"/>); a test
+/// parses each one. A unit of work holds an exclusive application lock on its customer (<see cref="GetAppLock"/>)
+/// until it ends, so reads under read committed snapshot see the latest committed state of that customer. Inserts
+/// that must not duplicate check with UPDLOCK, HOLDLOCK; queue claims skip rows others hold with READPAST.
+/// </summary>
+internal static class SqlServerSql
+{
+    /// <summary>Returns sp_getapplock's result: 0 or 1 granted, negative not granted (timeout, deadlock, error).</summary>
+    public const string GetAppLock = """
+        DECLARE @result int;
+        EXEC @result = sp_getapplock @Resource = @resource, @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = @lockTimeoutMs;
+        SELECT @result;
+        """;
+
+    public const string CreateMigrationsTable = """
+        IF OBJECT_ID(N'schema_migrations', N'U') IS NULL
+            CREATE TABLE schema_migrations (
+                version    int               NOT NULL CONSTRAINT pk_schema_migrations PRIMARY KEY,
+                name       nvarchar(200)     NOT NULL,
+                applied_at datetimeoffset(7) NOT NULL
+            );
+        """;
+
+    public const string SelectAppliedMigrations = "SELECT version FROM schema_migrations;";
+
+    public const string InsertMigration = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @appliedAt);";
+
+    public const string InsertInbox = """
+        INSERT INTO inbox (event_id, customer_id, event_type, received_at)
+        SELECT @eventId, @customerId, @eventType, @receivedAt
+        WHERE NOT EXISTS (SELECT 1 FROM inbox WITH (UPDLOCK, HOLDLOCK) WHERE event_id = @eventId);
+        """;
+
+    public const string SelectCustomer = """
+        SELECT customer_id AS CustomerId, profile_json AS ProfileJson, unsubscribed AS Unsubscribed,
+               bounced_address AS BouncedAddress, recent_sends_json AS RecentSendsJson, revision AS Revision
+        FROM customers
+        WHERE customer_id = @customerId;
+        """;
+
+    public const string SelectInstances = """
+        SELECT instance_id AS InstanceId, journey_id AS JourneyId, version AS Version, customer_id AS CustomerId,
+               instance_key AS InstanceKey, entered_at AS EnteredAt, entry_event_id AS EntryEventId,
+               entry_event_type AS EntryEventType, entry_properties_json AS EntryPropertiesJson, status AS Status,
+               step_id AS StepId, waiting AS Waiting, wake_at AS WakeAt, variant AS Variant, converted_at AS ConvertedAt,
+               send_count AS SendCount, ended_at AS EndedAt, end_reason AS EndReason
+        FROM instances
+        WHERE customer_id = @customerId
+        ORDER BY ordinal;
+        """;
+
+    public const string InsertCustomer = """
+        INSERT INTO customers (customer_id, profile_json, unsubscribed, bounced_address, recent_sends_json, revision, updated_at)
+        SELECT @customerId, @profileJson, @unsubscribed, @bouncedAddress, @recentSendsJson, @revision, @now
+        WHERE NOT EXISTS (SELECT 1 FROM customers WITH (UPDLOCK, HOLDLOCK) WHERE customer_id = @customerId);
+        """;
+
+    public const string UpdateCustomer = """
+        UPDATE customers
+        SET profile_json = @profileJson, unsubscribed = @unsubscribed, bounced_address = @bouncedAddress,
+            recent_sends_json = @recentSendsJson, revision = @revision, updated_at = @now
+        WHERE customer_id = @customerId AND revision = @expectedRevision;
+        """;
+
+    public const string SelectRevision = "SELECT revision FROM customers WHERE customer_id = @customerId;";
+
+    public const string DeleteInstances = "DELETE FROM instances WHERE customer_id = @customerId;";
+
+    public const string InsertInstance = """
+        INSERT INTO instances (customer_id, instance_id, ordinal, journey_id, version, instance_key, entered_at, entry_event_id,
+                               entry_event_type, entry_properties_json, status, step_id, waiting, wake_at, variant, converted_at,
+                               send_count, ended_at, end_reason)
+        VALUES (@customerId, @instanceId, @ordinal, @journeyId, @version, @instanceKey, @enteredAt, @entryEventId,
+                @entryEventType, @entryPropertiesJson, @status, @stepId, @waiting, @wakeAt, @variant, @convertedAt,
+                @sendCount, @endedAt, @endReason);
+        """;
+
+    public const string InsertOutcome = """
+        INSERT INTO outcomes (at, journey_id, version, step_id, variant, customer_id, instance_id, kind, detail_json, send_key,
+                              revision, seq, recorded_at)
+        VALUES (@at, @journeyId, @version, @stepId, @variant, @customerId, @instanceId, @kind, @detailJson, @sendKey,
+                @revision, @seq, @recordedAt);
+        """;
+
+    public const string DeleteWakeups = "DELETE FROM wakeups WHERE customer_id = @customerId;";
+
+    public const string InsertWakeup = """
+        INSERT INTO wakeups (customer_id, instance_id, due_at, claimed_until)
+        VALUES (@customerId, @instanceId, @dueAt, NULL);
+        """;
+
+    /// <summary>A send key is decided once; a repeat of the same key is not queued twice.</summary>
+    public const string InsertSend = """
+        INSERT INTO sends (send_key, at, journey_id, version, instance_id, step_id, customer_id, variant, to_address, from_address,
+                           subject, preheader, html_body, text_body, outcome_index, revision, seq, status, attempts,
+                           next_attempt_at, claimed_by, claimed_at, last_error, created_at, updated_at)
+        SELECT @sendKey, @at, @journeyId, @version, @instanceId, @stepId, @customerId, @variant, @toAddress, @fromAddress,
+               @subject, @preheader, @htmlBody, @textBody, @outcomeIndex, @revision, @seq, N'queued', 0,
+               @now, NULL, NULL, NULL, @now, @now
+        WHERE NOT EXISTS (SELECT 1 FROM sends WITH (UPDLOCK, HOLDLOCK) WHERE send_key = @sendKey);
+        """;
+
+    public const string InsertSuppression = """
+        INSERT INTO suppressions (address, customer_id, reason, at)
+        SELECT @address, @customerId, @reason, @at
+        WHERE NOT EXISTS (SELECT 1 FROM suppressions WITH (UPDLOCK, HOLDLOCK) WHERE address = @address);
+        """;
+
+    /// <summary>Oldest due first; rows another claimer has locked are skipped, not waited for.</summary>
+    public const string ClaimSends = """
+        WITH due AS (
+            SELECT TOP (@max) send_key, at, journey_id, version, instance_id, step_id, customer_id, variant, to_address,
+                   from_address, subject, preheader, html_body, text_body, outcome_index, status, claimed_by, claimed_at,
+                   updated_at
+            FROM sends WITH (UPDLOCK, READPAST, ROWLOCK)
+            WHERE status = N'queued' AND next_attempt_at <= @now
+            ORDER BY next_attempt_at, send_key)
+        UPDATE due
+        SET status = N'sending', claimed_by = @workerId, claimed_at = @now, updated_at = @now
+        OUTPUT inserted.send_key AS SendKey, inserted.at AS At, inserted.journey_id AS JourneyId, inserted.version AS Version,
+               inserted.instance_id AS InstanceId, inserted.step_id AS StepId, inserted.customer_id AS CustomerId,
+               inserted.variant AS Variant, inserted.to_address AS ToAddress, inserted.from_address AS FromAddress,
+               inserted.subject AS Subject, inserted.preheader AS Preheader, inserted.html_body AS HtmlBody,
+               inserted.text_body AS TextBody, inserted.outcome_index AS OutcomeIndex;
+        """;
+
+    public const string MarkSent = """
+        UPDATE sends SET status = N'sent', last_error = NULL, updated_at = @now
+        WHERE send_key = @sendKey;
+        """;
+
+    public const string MarkFailed = """
+        UPDATE sends SET status = N'failed', last_error = @reason, updated_at = @now
+        WHERE send_key = @sendKey AND status <> N'sent';
+        """;
+
+    public const string RetryLater = """
+        UPDATE sends
+        SET status = N'queued', attempts = attempts + 1, next_attempt_at = @retryAt, last_error = @reason,
+            claimed_by = NULL, claimed_at = NULL, updated_at = @now
+        WHERE send_key = @sendKey AND status <> N'sent';
+        """;
+
+    public const string MarkAbandoned = """
+        UPDATE sends SET status = N'unknown', updated_at = @now
+        OUTPUT inserted.send_key AS SendKey, inserted.at AS At, inserted.journey_id AS JourneyId, inserted.version AS Version,
+               inserted.instance_id AS InstanceId, inserted.step_id AS StepId, inserted.customer_id AS CustomerId,
+               inserted.variant AS Variant, inserted.to_address AS ToAddress, inserted.from_address AS FromAddress,
+               inserted.subject AS Subject, inserted.preheader AS Preheader, inserted.html_body AS HtmlBody,
+               inserted.text_body AS TextBody, inserted.outcome_index AS OutcomeIndex
+        WHERE status = N'sending' AND (claimed_by = @workerId OR claimed_at < @abandonedBefore);
+        """;
+
+    public const string InsertSendOutcome = """
+        INSERT INTO outcomes (at, journey_id, version, step_id, variant, customer_id, instance_id, kind, detail_json, send_key,
+                              revision, seq, recorded_at)
+        SELECT @at, @journeyId, @version, @stepId, @variant, @customerId, @instanceId, @kind, @detailJson, @sendKey,
+               s.revision, s.seq, @recordedAt
+        FROM sends AS s
+        WHERE s.send_key = @sendKey
+          AND NOT EXISTS (SELECT 1 FROM outcomes AS o WITH (UPDLOCK, HOLDLOCK) WHERE o.send_key = @sendKey AND o.kind = @kind);
+        """;
+
+    /// <summary>Claims every due row of up to @max customers (earliest due first), skipping rows another claimer holds.</summary>
+    public const string ClaimWakeups = """
+        WITH due AS (
+            SELECT TOP (@max) customer_id
+            FROM wakeups WITH (UPDLOCK, READPAST, ROWLOCK)
+            WHERE due_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
+            GROUP BY customer_id
+            ORDER BY MIN(due_at), customer_id)
+        UPDATE w
+        SET claimed_until = @leaseEnd
+        OUTPUT inserted.customer_id AS CustomerId, inserted.due_at AS DueAt
+        FROM wakeups AS w WITH (READPAST, ROWLOCK)
+        INNER JOIN due ON due.customer_id = w.customer_id
+        WHERE w.due_at <= @now AND (w.claimed_until IS NULL OR w.claimed_until < @now);
+        """;
+
+    public const string NextWakeup = """
+        SELECT MIN(CASE WHEN claimed_until > due_at THEN claimed_until ELSE due_at END) FROM wakeups;
+        """;
+
+    public const string SelectOutcomes = """
+        SELECT at AS At, journey_id AS JourneyId, version AS Version, customer_id AS CustomerId, instance_id AS InstanceId,
+               step_id AS StepId, kind AS Kind, variant AS Variant, detail_json AS DetailJson
+        FROM outcomes
+        ORDER BY at, customer_id, revision, seq, id;
+        """;
+
+    public static readonly SqlStatements Statements = new()
+    {
+        CreateMigrationsTable = CreateMigrationsTable,
+        SelectAppliedMigrations = SelectAppliedMigrations,
+        InsertMigration = InsertMigration,
+        InsertInbox = InsertInbox,
+        SelectCustomer = SelectCustomer,
+        SelectInstances = SelectInstances,
+        InsertCustomer = InsertCustomer,
+        UpdateCustomer = UpdateCustomer,
+        SelectRevision = SelectRevision,
+        DeleteInstances = DeleteInstances,
+        InsertInstance = InsertInstance,
+        InsertOutcome = InsertOutcome,
+        DeleteWakeups = DeleteWakeups,
+        InsertWakeup = InsertWakeup,
+        InsertSend = InsertSend,
+        InsertSuppression = InsertSuppression,
+        ClaimSends = ClaimSends,
+        MarkSent = MarkSent,
+        MarkFailed = MarkFailed,
+        RetryLater = RetryLater,
+        MarkAbandoned = MarkAbandoned,
+        InsertSendOutcome = InsertSendOutcome,
+        ClaimWakeups = ClaimWakeups,
+        NextWakeup = NextWakeup,
+        SelectOutcomes = SelectOutcomes,
+    };
+}

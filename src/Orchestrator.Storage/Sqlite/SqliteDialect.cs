@@ -1,0 +1,78 @@
+using System.Data;
+using System.Data.Common;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Orchestrator.Storage.Relational;
+
+namespace Orchestrator.Storage.Sqlite;
+
+/// <summary>
+/// SQLite in WAL mode. Every unit of work starts with BEGIN IMMEDIATE, which takes the database's one write lock
+/// up front: units (of any customers) run one at a time, also across processes, and a deferred transaction's
+/// "database is locked" on upgrade to writing (which no busy timeout retries) cannot happen.
+/// </summary>
+internal sealed class SqliteDialect : StorageDialect
+{
+    private readonly string _connectionString;
+
+    public SqliteDialect(string connectionString, int commandTimeoutSeconds) : base(commandTimeoutSeconds)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString) { DefaultTimeout = commandTimeoutSeconds };
+        _connectionString = builder.ToString();
+        DataSource = builder.DataSource;
+    }
+
+    public string DataSource { get; }
+
+    public override StorageProvider Provider => StorageProvider.Sqlite;
+
+    public override SqlStatements Sql => SqliteSql.Statements;
+
+    public override IReadOnlyList<Migration> Migrations => SqliteMigrations.All;
+
+    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // PRAGMA busy_timeout, set through the C API: a writer waits this long for another one instead of failing.
+            SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, CommandTimeoutSeconds * 1000);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public override Task<DbTransaction> BeginCustomerUnitAsync(DbConnection connection, string customerId, CancellationToken cancellationToken) =>
+        BeginImmediate(connection);
+
+    public override Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        BeginImmediate(connection);
+
+    public override async Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        // journal_mode cannot change inside a transaction; it is stored in the file, so once is enough.
+        await connection.ExecuteAsync(Command(SqliteSql.EnableWal, null, null, cancellationToken)).ConfigureAwait(false);
+        return await BeginImmediate(connection).ConfigureAwait(false);
+    }
+
+    public override object Time(DateTimeOffset value) => StoredTime.ToText(value);
+
+    /// <summary>Creates the database file's folder when it is missing (SQLite creates the file, not the folder).</summary>
+    public void EnsureFolder()
+    {
+        if (string.IsNullOrEmpty(DataSource) || DataSource == ":memory:" || DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+            return;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(DataSource));
+        if (!string.IsNullOrEmpty(folder))
+            Directory.CreateDirectory(folder);
+    }
+
+    // Not deferred: Microsoft.Data.Sqlite issues BEGIN IMMEDIATE.
+    private static Task<DbTransaction> BeginImmediate(DbConnection connection) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false));
+}

@@ -1,0 +1,127 @@
+using Orchestrator.Storage.Relational;
+
+namespace Orchestrator.Storage.Sqlite;
+
+/// <summary>
+/// The SQLite schema, one numbered script per change; never edit a released script, add the next number.
+/// Times are UTC text 'yyyy-MM-ddTHH:mm:ss.fffffffZ' (fixed width, so text order is time order). Tables are STRICT.
+/// </summary>
+internal static class SqliteMigrations
+{
+    public static readonly IReadOnlyList<Migration> All =
+    [
+        new(1, "tables", """
+            CREATE TABLE customers (
+                customer_id       TEXT    NOT NULL PRIMARY KEY,
+                profile_json      TEXT    NOT NULL,
+                unsubscribed      INTEGER NOT NULL,
+                bounced_address   TEXT    NULL,
+                recent_sends_json TEXT    NOT NULL,
+                revision          INTEGER NOT NULL,
+                updated_at        TEXT    NOT NULL
+            ) STRICT;
+
+            -- ordinal keeps the engine's list order, which decides the order of some outcomes.
+            CREATE TABLE instances (
+                customer_id           TEXT    NOT NULL,
+                instance_id           TEXT    NOT NULL,
+                ordinal               INTEGER NOT NULL,
+                journey_id            TEXT    NOT NULL,
+                version               TEXT    NOT NULL,
+                instance_key          TEXT    NOT NULL,
+                entered_at            TEXT    NOT NULL,
+                entry_event_id        TEXT    NOT NULL,
+                entry_event_type      TEXT    NOT NULL,
+                entry_properties_json TEXT    NULL,
+                status                TEXT    NOT NULL,
+                step_id               TEXT    NULL,
+                waiting               TEXT    NOT NULL,
+                wake_at               TEXT    NULL,
+                variant               TEXT    NULL,
+                converted_at          TEXT    NULL,
+                send_count            INTEGER NOT NULL,
+                ended_at              TEXT    NULL,
+                end_reason            TEXT    NULL,
+                PRIMARY KEY (customer_id, instance_id)
+            ) STRICT;
+
+            CREATE TABLE inbox (
+                event_id    TEXT NOT NULL PRIMARY KEY,
+                customer_id TEXT NOT NULL,
+                event_type  TEXT NOT NULL,
+                received_at TEXT NOT NULL
+            ) STRICT;
+
+            -- revision is the customer revision whose decision produced the outcome and seq its place in that decision:
+            -- (at, customer_id, revision, seq) is the simulator's order. send_key is set on the outbox's outcomes.
+            CREATE TABLE outcomes (
+                id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                at          TEXT    NOT NULL,
+                journey_id  TEXT    NOT NULL,
+                version     TEXT    NOT NULL,
+                step_id     TEXT    NULL,
+                variant     TEXT    NULL,
+                customer_id TEXT    NOT NULL,
+                instance_id TEXT    NOT NULL,
+                kind        TEXT    NOT NULL,
+                detail_json TEXT    NULL,
+                send_key    TEXT    NULL,
+                revision    INTEGER NOT NULL,
+                seq         INTEGER NOT NULL,
+                recorded_at TEXT    NOT NULL
+            ) STRICT;
+
+            CREATE TABLE wakeups (
+                customer_id   TEXT NOT NULL,
+                instance_id   TEXT NOT NULL,
+                due_at        TEXT NOT NULL,
+                claimed_until TEXT NULL,
+                PRIMARY KEY (customer_id, instance_id)
+            ) STRICT;
+
+            CREATE TABLE sends (
+                send_key        TEXT    NOT NULL PRIMARY KEY,
+                at              TEXT    NOT NULL,
+                journey_id      TEXT    NOT NULL,
+                version         TEXT    NOT NULL,
+                instance_id     TEXT    NOT NULL,
+                step_id         TEXT    NOT NULL,
+                customer_id     TEXT    NOT NULL,
+                variant         TEXT    NULL,
+                to_address      TEXT    NOT NULL,
+                from_address    TEXT    NULL,
+                subject         TEXT    NOT NULL,
+                preheader       TEXT    NULL,
+                html_body       TEXT    NOT NULL,
+                text_body       TEXT    NULL,
+                outcome_index   INTEGER NOT NULL,
+                revision        INTEGER NOT NULL,
+                seq             INTEGER NOT NULL,
+                status          TEXT    NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'unknown')),
+                attempts        INTEGER NOT NULL,
+                next_attempt_at TEXT    NOT NULL,
+                claimed_by      TEXT    NULL,
+                claimed_at      TEXT    NULL,
+                last_error      TEXT    NULL,
+                created_at      TEXT    NOT NULL,
+                updated_at      TEXT    NOT NULL
+            ) STRICT;
+
+            -- Addresses in lower case.
+            CREATE TABLE suppressions (
+                address     TEXT NOT NULL PRIMARY KEY,
+                customer_id TEXT NOT NULL,
+                reason      TEXT NOT NULL,
+                at          TEXT NOT NULL
+            ) STRICT;
+            """),
+        new(2, "indexes", """
+            -- instances(customer_id) is served by the primary key (customer_id, instance_id).
+            CREATE INDEX ix_wakeups_due_at ON wakeups (due_at);
+            CREATE INDEX ix_sends_status_next_attempt_at ON sends (status, next_attempt_at);
+            CREATE INDEX ix_outcomes_journey_id_at ON outcomes (journey_id, at);
+            CREATE INDEX ix_outcomes_customer_id ON outcomes (customer_id);
+            CREATE UNIQUE INDEX ux_outcomes_send_key_kind ON outcomes (send_key, kind) WHERE send_key IS NOT NULL;
+            """),
+    ];
+}

@@ -1,0 +1,210 @@
+using Orchestrator.Storage.Relational;
+
+namespace Orchestrator.Storage.Sqlite;
+
+/// <summary>
+/// Every statement the SQLite provider runs. Writers are serialized by SQLite itself (one write transaction at a
+/// time, taken up front with BEGIN IMMEDIATE), so these need no lock hints.
+/// </summary>
+internal static class SqliteSql
+{
+    /// <summary>Persistent in the file; readers never wait for the writer.</summary>
+    public const string EnableWal = "PRAGMA journal_mode = WAL;";
+
+    public const string CreateMigrationsTable = """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    INTEGER NOT NULL PRIMARY KEY,
+            name       TEXT    NOT NULL,
+            applied_at TEXT    NOT NULL
+        ) STRICT;
+        """;
+
+    public const string SelectAppliedMigrations = "SELECT version FROM schema_migrations;";
+
+    public const string InsertMigration = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @appliedAt);";
+
+    public const string InsertInbox = """
+        INSERT INTO inbox (event_id, customer_id, event_type, received_at)
+        VALUES (@eventId, @customerId, @eventType, @receivedAt)
+        ON CONFLICT (event_id) DO NOTHING;
+        """;
+
+    public const string SelectCustomer = """
+        SELECT customer_id AS CustomerId, profile_json AS ProfileJson, unsubscribed AS Unsubscribed,
+               bounced_address AS BouncedAddress, recent_sends_json AS RecentSendsJson, revision AS Revision
+        FROM customers
+        WHERE customer_id = @customerId;
+        """;
+
+    public const string SelectInstances = """
+        SELECT instance_id AS InstanceId, journey_id AS JourneyId, version AS Version, customer_id AS CustomerId,
+               instance_key AS InstanceKey, entered_at AS EnteredAt, entry_event_id AS EntryEventId,
+               entry_event_type AS EntryEventType, entry_properties_json AS EntryPropertiesJson, status AS Status,
+               step_id AS StepId, waiting AS Waiting, wake_at AS WakeAt, variant AS Variant, converted_at AS ConvertedAt,
+               send_count AS SendCount, ended_at AS EndedAt, end_reason AS EndReason
+        FROM instances
+        WHERE customer_id = @customerId
+        ORDER BY ordinal;
+        """;
+
+    public const string InsertCustomer = """
+        INSERT INTO customers (customer_id, profile_json, unsubscribed, bounced_address, recent_sends_json, revision, updated_at)
+        VALUES (@customerId, @profileJson, @unsubscribed, @bouncedAddress, @recentSendsJson, @revision, @now)
+        ON CONFLICT (customer_id) DO NOTHING;
+        """;
+
+    public const string UpdateCustomer = """
+        UPDATE customers
+        SET profile_json = @profileJson, unsubscribed = @unsubscribed, bounced_address = @bouncedAddress,
+            recent_sends_json = @recentSendsJson, revision = @revision, updated_at = @now
+        WHERE customer_id = @customerId AND revision = @expectedRevision;
+        """;
+
+    public const string SelectRevision = "SELECT revision FROM customers WHERE customer_id = @customerId;";
+
+    public const string DeleteInstances = "DELETE FROM instances WHERE customer_id = @customerId;";
+
+    public const string InsertInstance = """
+        INSERT INTO instances (customer_id, instance_id, ordinal, journey_id, version, instance_key, entered_at, entry_event_id,
+                               entry_event_type, entry_properties_json, status, step_id, waiting, wake_at, variant, converted_at,
+                               send_count, ended_at, end_reason)
+        VALUES (@customerId, @instanceId, @ordinal, @journeyId, @version, @instanceKey, @enteredAt, @entryEventId,
+                @entryEventType, @entryPropertiesJson, @status, @stepId, @waiting, @wakeAt, @variant, @convertedAt,
+                @sendCount, @endedAt, @endReason);
+        """;
+
+    public const string InsertOutcome = """
+        INSERT INTO outcomes (at, journey_id, version, step_id, variant, customer_id, instance_id, kind, detail_json, send_key,
+                              revision, seq, recorded_at)
+        VALUES (@at, @journeyId, @version, @stepId, @variant, @customerId, @instanceId, @kind, @detailJson, @sendKey,
+                @revision, @seq, @recordedAt);
+        """;
+
+    public const string DeleteWakeups = "DELETE FROM wakeups WHERE customer_id = @customerId;";
+
+    public const string InsertWakeup = """
+        INSERT INTO wakeups (customer_id, instance_id, due_at, claimed_until)
+        VALUES (@customerId, @instanceId, @dueAt, NULL);
+        """;
+
+    /// <summary>A send key is decided once; a repeat of the same key is not queued twice.</summary>
+    public const string InsertSend = """
+        INSERT INTO sends (send_key, at, journey_id, version, instance_id, step_id, customer_id, variant, to_address, from_address,
+                           subject, preheader, html_body, text_body, outcome_index, revision, seq, status, attempts,
+                           next_attempt_at, claimed_by, claimed_at, last_error, created_at, updated_at)
+        VALUES (@sendKey, @at, @journeyId, @version, @instanceId, @stepId, @customerId, @variant, @toAddress, @fromAddress,
+                @subject, @preheader, @htmlBody, @textBody, @outcomeIndex, @revision, @seq, 'queued', 0,
+                @now, NULL, NULL, NULL, @now, @now)
+        ON CONFLICT (send_key) DO NOTHING;
+        """;
+
+    public const string InsertSuppression = """
+        INSERT INTO suppressions (address, customer_id, reason, at)
+        VALUES (@address, @customerId, @reason, @at)
+        ON CONFLICT (address) DO NOTHING;
+        """;
+
+    private const string SendColumns = """
+        send_key AS SendKey, at AS At, journey_id AS JourneyId, version AS Version, instance_id AS InstanceId, step_id AS StepId,
+        customer_id AS CustomerId, variant AS Variant, to_address AS ToAddress, from_address AS FromAddress, subject AS Subject,
+        preheader AS Preheader, html_body AS HtmlBody, text_body AS TextBody, outcome_index AS OutcomeIndex
+        """;
+
+    public const string ClaimSends = $"""
+        UPDATE sends
+        SET status = 'sending', claimed_by = @workerId, claimed_at = @now, updated_at = @now
+        WHERE send_key IN (
+            SELECT send_key FROM sends
+            WHERE status = 'queued' AND next_attempt_at <= @now
+            ORDER BY next_attempt_at, send_key
+            LIMIT @max)
+        RETURNING {SendColumns};
+        """;
+
+    public const string MarkSent = """
+        UPDATE sends SET status = 'sent', last_error = NULL, updated_at = @now
+        WHERE send_key = @sendKey;
+        """;
+
+    public const string MarkFailed = """
+        UPDATE sends SET status = 'failed', last_error = @reason, updated_at = @now
+        WHERE send_key = @sendKey AND status <> 'sent';
+        """;
+
+    public const string RetryLater = """
+        UPDATE sends
+        SET status = 'queued', attempts = attempts + 1, next_attempt_at = @retryAt, last_error = @reason,
+            claimed_by = NULL, claimed_at = NULL, updated_at = @now
+        WHERE send_key = @sendKey AND status <> 'sent';
+        """;
+
+    public const string MarkAbandoned = $"""
+        UPDATE sends SET status = 'unknown', updated_at = @now
+        WHERE status = 'sending' AND (claimed_by = @workerId OR claimed_at < @abandonedBefore)
+        RETURNING {SendColumns};
+        """;
+
+    public const string InsertSendOutcome = """
+        INSERT INTO outcomes (at, journey_id, version, step_id, variant, customer_id, instance_id, kind, detail_json, send_key,
+                              revision, seq, recorded_at)
+        SELECT @at, @journeyId, @version, @stepId, @variant, @customerId, @instanceId, @kind, @detailJson, @sendKey,
+               s.revision, s.seq, @recordedAt
+        FROM sends AS s
+        WHERE s.send_key = @sendKey
+          AND NOT EXISTS (SELECT 1 FROM outcomes AS o WHERE o.send_key = @sendKey AND o.kind = @kind);
+        """;
+
+    /// <summary>Claims every due row of up to @max customers (earliest due first); returns one row per claimed wakeup.</summary>
+    public const string ClaimWakeups = """
+        UPDATE wakeups
+        SET claimed_until = @leaseEnd
+        WHERE due_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
+          AND customer_id IN (
+              SELECT customer_id FROM wakeups
+              WHERE due_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
+              GROUP BY customer_id
+              ORDER BY MIN(due_at), customer_id
+              LIMIT @max)
+        RETURNING customer_id AS CustomerId, due_at AS DueAt;
+        """;
+
+    public const string NextWakeup = """
+        SELECT MIN(CASE WHEN claimed_until > due_at THEN claimed_until ELSE due_at END) FROM wakeups;
+        """;
+
+    public const string SelectOutcomes = """
+        SELECT at AS At, journey_id AS JourneyId, version AS Version, customer_id AS CustomerId, instance_id AS InstanceId,
+               step_id AS StepId, kind AS Kind, variant AS Variant, detail_json AS DetailJson
+        FROM outcomes
+        ORDER BY at, customer_id, revision, seq, id;
+        """;
+
+    public static readonly SqlStatements Statements = new()
+    {
+        CreateMigrationsTable = CreateMigrationsTable,
+        SelectAppliedMigrations = SelectAppliedMigrations,
+        InsertMigration = InsertMigration,
+        InsertInbox = InsertInbox,
+        SelectCustomer = SelectCustomer,
+        SelectInstances = SelectInstances,
+        InsertCustomer = InsertCustomer,
+        UpdateCustomer = UpdateCustomer,
+        SelectRevision = SelectRevision,
+        DeleteInstances = DeleteInstances,
+        InsertInstance = InsertInstance,
+        InsertOutcome = InsertOutcome,
+        DeleteWakeups = DeleteWakeups,
+        InsertWakeup = InsertWakeup,
+        InsertSend = InsertSend,
+        InsertSuppression = InsertSuppression,
+        ClaimSends = ClaimSends,
+        MarkSent = MarkSent,
+        MarkFailed = MarkFailed,
+        RetryLater = RetryLater,
+        MarkAbandoned = MarkAbandoned,
+        InsertSendOutcome = InsertSendOutcome,
+        ClaimWakeups = ClaimWakeups,
+        NextWakeup = NextWakeup,
+        SelectOutcomes = SelectOutcomes,
+    };
+}

@@ -1,0 +1,47 @@
+using Microsoft.SqlServer.TransactSql.ScriptDom;
+using Orchestrator.Storage.SqlServer;
+
+namespace Orchestrator.Storage.Tests;
+
+/// <summary>SQL Server's syntax is checked on every run, server or not: each statement parses with the SQL Server 2022 parser.</summary>
+public sealed class SqlServerSqlTests
+{
+    public static TheoryData<string> StatementNames() => [.. StatementCatalog.SqlServer().Select(s => s.Name)];
+
+    [Theory]
+    [MemberData(nameof(StatementNames))]
+    public void Statement_parses_as_TSql(string name)
+    {
+        var sql = StatementCatalog.SqlServer().Single(s => s.Name == name).Sql;
+        new TSql160Parser(initialQuotedIdentifiers: true).Parse(new StringReader(sql), out var errors);
+        Assert.True(errors.Count == 0, $"{name} does not parse:{Environment.NewLine}"
+            + string.Join(Environment.NewLine, errors.Select(e => $"  line {e.Line}, column {e.Column}: {e.Message}")));
+    }
+
+    [Fact]
+    public void The_catalog_holds_every_statement_and_migration()
+    {
+        var names = StatementCatalog.SqlServer().Select(s => s.Name).ToList();
+        Assert.Contains("SqlServerSql.GetAppLock", names);
+        Assert.Contains("SqlServerSql.Statements.ClaimWakeups", names);
+        Assert.Equal(SqlServerMigrations.All.Count, names.Count(n => n.StartsWith("migration ", StringComparison.Ordinal)));
+        Assert.Equal(names.Count, names.Distinct().Count());
+    }
+
+    [Fact]
+    public void Migrations_are_numbered_from_one_without_gaps()
+    {
+        Assert.Equal(Enumerable.Range(1, SqlServerMigrations.All.Count), SqlServerMigrations.All.Select(m => m.Version));
+        Assert.Equal(Enumerable.Range(1, Orchestrator.Storage.Sqlite.SqliteMigrations.All.Count), Orchestrator.Storage.Sqlite.SqliteMigrations.All.Select(m => m.Version));
+    }
+
+    [Fact]
+    public void A_customer_lock_name_fits_sp_getapplock()
+    {
+        Assert.Equal("orchestrator:customer:c-01", SqlServerDialect.CustomerResource("c-01"));
+        var longId = new string('x', 400);
+        var resource = SqlServerDialect.CustomerResource(longId);
+        Assert.True(resource.Length <= 255);
+        Assert.NotEqual(resource, SqlServerDialect.CustomerResource(longId + "y"));
+    }
+}

@@ -1,0 +1,67 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Orchestrator.Storage.Tests;
+
+/// <summary>The contract on SQLite: real files in WAL mode, in a temporary folder per test that is created on migrate.</summary>
+public sealed class SqliteJourneyStoreTests : JourneyStoreContract
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "orchestrator-storage-tests", Guid.NewGuid().ToString("N"));
+    private int _databases;
+
+    protected override Task<JourneyStorage> CreateDatabaseAsync()
+    {
+        var file = Path.Combine(_folder, "data", $"orchestrator-{++_databases}.db");
+        return Task.FromResult(JourneyStorage.Create(new StorageOptions { ConnectionString = $"Data Source={file}" }, Time));
+    }
+
+    public override Task DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temporary file is harmless.
+        }
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task The_database_is_a_file_in_wal_mode()
+    {
+        Assert.True(File.Exists(Path.Combine(_folder, "data", "orchestrator-1.db")));
+        Assert.Equal("wal", await ScalarAsync<string>("PRAGMA journal_mode;"));
+    }
+
+    [Fact]
+    public async Task Every_statement_compiles_against_the_migrated_schema()
+    {
+        await using var connection = (SqliteConnection)await Storage.Dialect.OpenAsync(CancellationToken.None);
+        var failures = new List<string>();
+        foreach (var (name, sql) in StatementCatalog.Sqlite())
+        {
+            try
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                command.Prepare();
+            }
+            catch (SqliteException ex)
+            {
+                failures.Add($"{name}: {ex.Message}");
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+    }
+
+    [Fact]
+    public async Task Times_are_stored_as_sortable_utc_text()
+    {
+        await SaveAsync(TestData.Decision(TestData.RichState("c-1"), wakeups: [new("c-1", "i-active", new DateTimeOffset(2026, 3, 2, 9, 30, 0, TimeSpan.FromHours(1)).AddTicks(5))]));
+        await using var connection = await Storage.Dialect.OpenAsync(CancellationToken.None);
+        Assert.Equal("2026-03-02T08:30:00.0000005Z", await connection.ExecuteScalarAsync<string>("SELECT due_at FROM wakeups"));
+    }
+}
