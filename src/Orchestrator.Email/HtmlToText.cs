@@ -13,6 +13,8 @@ internal static partial class HtmlToText
     public static string Convert(string html)
     {
         var text = Invisible().Replace(html, "");
+        // Line breaks in HTML source are just spaces; only the tags below decide where text lines break.
+        text = SourceWhitespace().Replace(text, " ");
         text = Link().Replace(text, m =>
         {
             var label = Tag().Replace(m.Groups["label"].Value, "").Trim();
@@ -62,6 +64,9 @@ internal static partial class HtmlToText
 
     [GeneratedRegex("""<[^>]+>""")]
     private static partial Regex Tag();
+
+    [GeneratedRegex("""\s+""")]
+    private static partial Regex SourceWhitespace();
 
     [GeneratedRegex("""[ \t\r\f\v\u00A0]+""")]
     private static partial Regex Spaces();
