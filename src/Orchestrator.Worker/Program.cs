@@ -14,5 +14,6 @@ builder.AddScheduling();
 builder.AddDemo(args);
 
 var app = builder.Build();
+app.ConnectOutboxSignal();
 app.MapOrchestratorEndpoints();
 app.Run();

@@ -31,6 +31,14 @@ public static class WorkerExtensions
         return builder;
     }
 
+    /// <summary>Committed sends wake the outbox dispatcher at once instead of at its next poll.</summary>
+    public static WebApplication ConnectOutboxSignal(this WebApplication app)
+    {
+        var dispatcher = app.Services.GetRequiredService<Orchestrator.Email.OutboxDispatcher>();
+        app.Services.GetRequiredService<OutboxSignal>().Committed += dispatcher.Wake;
+        return app;
+    }
+
     /// <summary><c>--demo [events.jsonl]</c> replays sample events into the running worker.</summary>
     public static IHostApplicationBuilder AddDemo(this IHostApplicationBuilder builder, string[] args)
     {

@@ -35,7 +35,10 @@ public sealed partial class DemoReplay(string file, EventIngress ingress, ILogge
             counts[result.Status] = counts.GetValueOrDefault(result.Status) + 1;
             sends += result.Sends;
         }
-        LogDone(logger, events.Count, file, counts.GetValueOrDefault(IngestStatus.Processed), counts.GetValueOrDefault(IngestStatus.Duplicate), counts.GetValueOrDefault(IngestStatus.Rejected), sends);
+        var processed = counts.GetValueOrDefault(IngestStatus.Processed);
+        var duplicates = counts.GetValueOrDefault(IngestStatus.Duplicate);
+        var rejected = counts.GetValueOrDefault(IngestStatus.Rejected);
+        LogDone(logger, events.Count, file, processed, duplicates, rejected, sends);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Demo: {File} not found")]

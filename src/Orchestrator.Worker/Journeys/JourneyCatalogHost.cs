@@ -58,7 +58,8 @@ public sealed partial class JourneyCatalogHost : IJourneyCatalogSource, IHostedS
             _lastGoodByFile = byFile;
             Diagnostics = result.Diagnostics;
             Volatile.Write(ref _current, _current.WithLatest(latest));
-            LogLoaded(_logger, latest.Count, string.Join(", ", latest.Select(j => $"{j.Id}@{j.Version}")));
+            var names = string.Join(", ", latest.Select(j => $"{j.Id}@{j.Version}"));
+            LogLoaded(_logger, latest.Count, names);
         }
     }
 

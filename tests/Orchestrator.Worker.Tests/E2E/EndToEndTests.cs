@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using MimeKit;
+using Orchestrator.Core.Engine;
+using Xunit.Abstractions;
+
+namespace Orchestrator.Worker.Tests.E2E;
+
+/// <summary>
+/// The worker as production runs it, on real parts: events published over AMQP by a non-.NET client (Python) to a real
+/// RabbitMQ, the worker process on SQLite and Quartz, emails to a real SMTP server (aiosmtpd). What arrives and what is
+/// recorded must be what the simulator predicts for the same journeys and events.
+/// </summary>
+[Collection(EndToEndGroup.Name)]
+public sealed class EndToEndTests(ITestOutputHelper output) : IAsyncLifetime, IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("orch-e2e").FullName;
+    private readonly string _queue = $"orchestrator-e2e-{Guid.NewGuid():N}"[..32];
+    private readonly int _httpPort = ExternalProcess.FreePort();
+    private readonly int _smtpPort = ExternalProcess.FreePort();
+    private ExternalProcess? _smtp;
+    private ExternalProcess? _worker;
+    private readonly List<string> _workerLogs = [];
+
+    private string MailFolder => Path.Combine(_folder, "mail");
+    private string Database => Path.Combine(_folder, "data", "orchestrator.db");
+
+    public async Task InitializeAsync()
+    {
+        var (exit, log) = await ExternalProcess.RunAsync("bash", Path.Combine(RepoPaths.Root, "scripts", "services.sh"), "start");
+        Assert.True(exit == 0, "scripts/services.sh start failed:\n" + log);
+        Directory.CreateDirectory(MailFolder);
+        _smtp = new ExternalProcess("/usr/bin/python3", [Path.Combine(RepoPaths.Root, "tests", "smtp", "smtp_server.py"), _smtpPort.ToString(CultureInfo.InvariantCulture), MailFolder], _folder);
+        await _smtp.WaitForOutputAsync("READY", TimeSpan.FromSeconds(30));
+    }
+
+    public void Dispose() => DisposeAsync().GetAwaiter().GetResult();
+
+    public Task DisposeAsync()
+    {
+        _worker?.Dispose();
+        _smtp?.Dispose();
+        _worker = null;
+        _smtp = null;
+        if (!Directory.Exists(_folder))
+            return Task.CompletedTask;
+        try
+        {
+            Directory.Delete(_folder, true);
+        }
+        catch (IOException)
+        {
+            // A file still held by a dying process; the temp folder is cleaned by the OS later.
+        }
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Events_published_over_amqp_give_the_simulators_emails_and_outcomes()
+    {
+        var scenario = await Scenario.CreateAsync(_folder, DateTimeOffset.UtcNow + TimeSpan.FromSeconds(25));
+        await StartWorkerAsync(scenario);
+        await PublishAsync(scenario);
+        await WaitUntilSettledAsync(scenario);
+        await AssertMatchesSimulationAsync(scenario, allowUnknown: false);
+    }
+
+    [Fact]
+    public async Task Killing_the_worker_twice_loses_no_event_and_sends_no_email_twice()
+    {
+        var scenario = await Scenario.CreateAsync(_folder, DateTimeOffset.UtcNow + TimeSpan.FromSeconds(25));
+        await StartWorkerAsync(scenario);
+        var publishing = PublishAsync(scenario);
+        // First crash while events are being consumed: unacknowledged ones come back, the inbox drops repeats.
+        await Task.Delay(TimeSpan.FromMilliseconds(800));
+        KillWorker();
+        await publishing;
+        await StartWorkerAsync(scenario);
+        // Second crash while waits fire and emails go out: wakeups due meanwhile run late, at their due time.
+        var secondCrash = scenario.Events[0].OccurredAt + TimeSpan.FromSeconds(12);
+        await Task.Delay(Max(TimeSpan.Zero, secondCrash - DateTimeOffset.UtcNow));
+        KillWorker();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await StartWorkerAsync(scenario);
+        await WaitUntilSettledAsync(scenario);
+        await AssertMatchesSimulationAsync(scenario, allowUnknown: true);
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private async Task StartWorkerAsync(Scenario scenario)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_httpPort}",
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["Orchestrator__Journeys__Folder"] = scenario.JourneysFolder,
+            ["Orchestrator__Storage__Provider"] = "Sqlite",
+            ["Orchestrator__Storage__ConnectionString"] = $"Data Source={Database}",
+            ["Orchestrator__Scheduling__ConnectionString"] = $"Data Source={Path.Combine(_folder, "data", "quartz.db")}",
+            ["Orchestrator__Scheduling__PollIntervalMilliseconds"] = "250",
+            ["Orchestrator__Messaging__Transport"] = "RabbitMq",
+            ["Orchestrator__Messaging__Host"] = "127.0.0.1",
+            ["Orchestrator__Messaging__QueueName"] = _queue,
+            ["Orchestrator__Email__Host"] = "127.0.0.1",
+            ["Orchestrator__Email__Port"] = _smtpPort.ToString(CultureInfo.InvariantCulture),
+            ["Orchestrator__Email__Security"] = "None",
+            ["Orchestrator__Email__WorkerId"] = "e2e-worker",
+            ["Orchestrator__Email__PollInterval"] = "00:00:00.200",
+            ["Orchestrator__Sending__DefaultFrom"] = scenario.Sending.DefaultFrom,
+            ["Orchestrator__Sending__FrequencyCap__Count"] = scenario.Sending.FrequencyCap!.Count.ToString(CultureInfo.InvariantCulture),
+            ["Orchestrator__Sending__FrequencyCap__Period"] = scenario.Sending.FrequencyCap.Period,
+        };
+        _worker = new ExternalProcess("dotnet", [RepoPaths.WorkerDll], _folder, environment);
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                var health = await http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{_httpPort}/health");
+                if (health.GetProperty("journeys").GetArrayLength() == 4)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            if (_worker.HasExited || DateTime.UtcNow > deadline)
+                throw new InvalidOperationException("the worker did not become healthy:\n" + _worker.Output);
+            await Task.Delay(200);
+        }
+    }
+
+    private void KillWorker()
+    {
+        _worker!.Kill();
+        _workerLogs.Add(_worker.Output);
+        _worker.Dispose();
+        _worker = null;
+    }
+
+    private async Task PublishAsync(Scenario scenario)
+    {
+        var (exit, log) = await ExternalProcess.RunAsync("/usr/bin/python3", Path.Combine(RepoPaths.Root, "tests", "amqp", "publish.py"), _queue, scenario.EventsFile);
+        Assert.True(exit == 0, "publishing failed:\n" + log);
+        Assert.Contains($"published {scenario.Events.Count}", log, StringComparison.Ordinal);
+    }
+
+    /// <summary>Waits until the clock is past the horizon and the worker has recorded what the simulator predicts.</summary>
+    private async Task WaitUntilSettledAsync(Scenario scenario)
+    {
+        var expected = scenario.Expected.Outcomes.Count;
+        var deadline = scenario.Until + TimeSpan.FromSeconds(90);
+        while (true)
+        {
+            var now = DateTimeOffset.UtcNow;
+            if (now > scenario.Until + TimeSpan.FromSeconds(3))
+            {
+                var recorded = (await ReadOutcomesAsync()).Count(o => o.At <= scenario.Until);
+                if (recorded >= expected && await PendingSendsAsync() == 0)
+                    return;
+                if (now > deadline)
+                {
+                    output.WriteLine(_worker?.Output);
+                    return; // the assertions below say what is missing
+                }
+            }
+            await Task.Delay(500);
+        }
+    }
+
+    private async Task AssertMatchesSimulationAsync(Scenario scenario, bool allowUnknown)
+    {
+        var actual = (await ReadOutcomesAsync()).Where(o => o.At <= scenario.Until).ToList();
+        var unknown = actual.Where(o => o.Kind == OutcomeKind.Unknown).ToList();
+        if (!allowUnknown)
+            Assert.Empty(unknown);
+        Assert.DoesNotContain(actual, o => o.Kind == OutcomeKind.Failed);
+
+        // A crash between "sending" and SMTP's answer is reported as unknown in place of sent; nothing else may differ.
+        var expectedKeys = scenario.Expected.Outcomes.Select(Key).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var actualKeys = actual.Select(o => o.Kind == OutcomeKind.Unknown ? o with { Kind = OutcomeKind.Sent } : o).Select(Key).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var missing = expectedKeys.Except(actualKeys).ToList();
+        var extra = actualKeys.Except(expectedKeys).ToList();
+        Assert.True(missing.Count == 0 && extra.Count == 0 && expectedKeys.Count == actualKeys.Count,
+            $"outcomes differ from the simulation ({expectedKeys.Count} expected, {actualKeys.Count} recorded)\nmissing:\n{string.Join("\n", missing.Take(20))}\nextra:\n{string.Join("\n", extra.Take(20))}\n{string.Join("\n", _workerLogs)}\n{_worker?.Output}");
+
+        // Every predicted email arrived once, with its subject and recipient; only an unknown one may be missing.
+        var messages = Directory.GetFiles(MailFolder, "*.eml").Select(f => MimeMessage.Load(f)).ToList();
+        var byId = messages.GroupBy(m => m.MessageId).ToList();
+        Assert.All(byId, g => Assert.True(g.Count() == 1, $"{g.Key} arrived {g.Count()} times"));
+        var arrived = messages.Select(m => $"{m.To.Mailboxes.Single().Address}|{m.Subject}").OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var predicted = scenario.Expected.Sends.Where(s => s.At <= scenario.Until).Select(s => $"{s.To}|{s.Subject}").OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var notArrived = Subtract(predicted, arrived);
+        var unexpected = Subtract(arrived, predicted);
+        Assert.True(unexpected.Count == 0, "emails nobody predicted:\n" + string.Join("\n", unexpected));
+        Assert.True(notArrived.Count <= unknown.Count, $"{notArrived.Count} predicted emails never arrived, {unknown.Count} reported unknown:\n{string.Join("\n", notArrived)}");
+        output.WriteLine($"{actual.Count} outcomes and {messages.Count} emails as simulated; {unknown.Count} sends reported unknown after a crash");
+    }
+
+    private static List<string> Subtract(List<string> from, List<string> remove)
+    {
+        var left = new List<string>(from);
+        foreach (var item in remove)
+            left.Remove(item);
+        return left;
+    }
+
+    private static string Key(Outcome o)
+    {
+        var detail = o.Detail is null
+            ? ""
+            : string.Join(",", o.Detail
+                .Where(d => o.Kind != OutcomeKind.Sent || d.Key is "subject" or "to")
+                .OrderBy(d => d.Key, StringComparer.Ordinal)
+                .Select(d => $"{d.Key}={Convert.ToString(d.Value, CultureInfo.InvariantCulture)}"));
+        return $"{Iso.Format(o.At)}|{o.JourneyId}|{o.CustomerId}|{o.InstanceId}|{o.StepId}|{o.Kind}|{o.Variant}|{detail}";
+    }
+
+    private Task<IReadOnlyList<Outcome>> ReadOutcomesAsync() => StorageProbe.ReadOutcomesAsync(Database);
+
+    private Task<int> PendingSendsAsync() => StorageProbe.PendingSendsAsync(Database);
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class EndToEndGroup
+{
+    public const string Name = "end-to-end";
+}

@@ -1,0 +1,33 @@
+using Microsoft.Data.Sqlite;
+using Orchestrator.Core.Engine;
+using Orchestrator.Storage;
+
+namespace Orchestrator.Worker.Tests.E2E;
+
+/// <summary>Reads the worker's SQLite database from outside the worker, as an analyst would.</summary>
+internal static class StorageProbe
+{
+    public static async Task<IReadOnlyList<Outcome>> ReadOutcomesAsync(string database)
+    {
+        if (!File.Exists(database))
+            return [];
+        var storage = JourneyStorage.Create(new StorageOptions { Provider = StorageProvider.Sqlite, ConnectionString = $"Data Source={database}", MigrateOnStart = false }, TimeProvider.System);
+        try
+        {
+            return await storage.Outcomes.ReadOutcomesAsync(CancellationToken.None);
+        }
+        catch (SqliteException)
+        {
+            return []; // the worker has not created its tables yet
+        }
+    }
+
+    public static async Task<int> PendingSendsAsync(string database)
+    {
+        await using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM sends WHERE status IN ('queued', 'sending')";
+        return Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

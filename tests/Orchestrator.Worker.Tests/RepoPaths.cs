@@ -1,0 +1,25 @@
+namespace Orchestrator.Worker.Tests;
+
+internal static class RepoPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>The worker built in the same configuration as these tests (the test command builds the solution first).</summary>
+    public static string WorkerDll
+    {
+        get
+        {
+            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0/
+            var path = Path.Combine(Root, "src", "Orchestrator.Worker", "bin", configuration, "net10.0", "orchestrator-worker.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException("build the solution first", path);
+        }
+    }
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Orchestrator.sln")))
+            dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Orchestrator.sln not found above " + AppContext.BaseDirectory);
+    }
+}
