@@ -29,15 +29,18 @@ install_missing() {
   # The package's own start (via invoke-rc.d) would listen on every interface; we start it ourselves on loopback.
   local policy=/usr/sbin/policy-rc.d created_policy=no
   if [ ! -e "$policy" ]; then
+    # Removed again even if this script is interrupted: left behind, it would block every later service start.
+    trap 'as_root rm -f /usr/sbin/policy-rc.d' EXIT
     printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null && as_root chmod +x "$policy" && created_policy=yes
   fi
   # Package lists are refreshed only when the install fails: on most machines they are recent enough and the
-  # update costs more than the install.
-  local status=0
-  as_root apt-get install -y --no-install-recommends "${packages[@]}" \
-    || { log "install failed; running apt-get update and trying again"; as_root apt-get update && as_root apt-get install -y --no-install-recommends "${packages[@]}"; } \
+  # update costs more than the install. The lock timeout waits for another apt-get (say, a second checkout's
+  # services.sh) instead of failing at once.
+  local apt=(apt-get -o DPkg::Lock::Timeout=300) status=0
+  as_root "${apt[@]}" install -y --no-install-recommends "${packages[@]}" \
+    || { log "install failed; running apt-get update and trying again"; as_root "${apt[@]}" update && as_root "${apt[@]}" install -y --no-install-recommends "${packages[@]}"; } \
     || status=$?
-  if [ "$created_policy" = yes ]; then as_root rm -f "$policy"; fi
+  if [ "$created_policy" = yes ]; then as_root rm -f "$policy"; trap - EXIT; fi
   if [ "$status" -ne 0 ]; then log "could not install ${packages[*]} (apt-get exit $status)"; return "$status"; fi
   have_rabbitmq || { log "rabbitmq-server is still missing after the install"; return 1; }
   have_aiosmtpd || { log "python3-aiosmtpd is installed but /usr/bin/python3 cannot import aiosmtpd"; return 1; }
@@ -50,9 +53,10 @@ start_rabbitmq() {
   if ! rabbitmq_answers; then
     log "starting RabbitMQ on 127.0.0.1"
     # Loopback only, also for epmd and the Erlang distribution port: this is a test broker with default guest access.
-    as_root env RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS="$ERL_EPMD_ADDRESS" \
+    as_root env RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
       RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}' \
-      rabbitmq-server -detached
+      rabbitmq-server -detached \
+      || log "rabbitmq-server -detached exited with $? (a node may already be booting); waiting for it to answer"
     until rabbitmq_answers; do
       if [ "$SECONDS" -ge "$deadline" ]; then
         log "RabbitMQ did not answer 'rabbitmq-diagnostics ping' within ${ping_timeout_seconds}s; see /var/log/rabbitmq/"
