@@ -1,3 +1,5 @@
+using System.Data;
+using Microsoft.Data.SqlClient;
 using Microsoft.SqlServer.TransactSql.ScriptDom;
 using Orchestrator.Storage.SqlServer;
 
@@ -43,5 +45,19 @@ public sealed class SqlServerSqlTests
         var resource = SqlServerDialect.CustomerResource(longId);
         Assert.True(resource.Length <= 255);
         Assert.NotEqual(resource, SqlServerDialect.CustomerResource(longId + "y"));
+    }
+
+    [Fact]
+    public void Times_bind_as_datetimeoffset_even_when_null()
+    {
+        // A null in an object-typed parameter would go as sql_variant, which SQL Server does not convert to datetimeoffset.
+        var dialect = new SqlServerDialect("Server=localhost", 30);
+        using var command = new SqlCommand();
+        dialect.Time(null).AddParameter(command, "wakeAt");
+        dialect.Time(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.FromHours(1))).AddParameter(command, "at");
+        var parameters = command.Parameters.Cast<SqlParameter>().ToList();
+        Assert.All(parameters, p => Assert.Equal(SqlDbType.DateTimeOffset, p.SqlDbType));
+        Assert.Equal(DBNull.Value, parameters[0].Value);
+        Assert.Equal(TimeSpan.Zero, ((DateTimeOffset)parameters[1].Value).Offset);
     }
 }

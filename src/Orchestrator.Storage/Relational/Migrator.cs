@@ -10,6 +10,7 @@ internal static class Migrator
 {
     public static async Task<IReadOnlyList<int>> MigrateAsync(StorageDialect dialect, TimeProvider time, CancellationToken cancellationToken)
     {
+        using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
         var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {

@@ -16,20 +16,24 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
     public async Task<IJourneyUnitOfWork> BeginAsync(string customerId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(customerId);
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
+        DbConnection? connection = null;
         try
         {
+            connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
             var transaction = await dialect.BeginCustomerUnitAsync(connection, customerId, cancellationToken).ConfigureAwait(false);
-            return new Unit(dialect, time, connection, transaction, customerId);
+            return new Unit(dialect, time, turn, connection, transaction, customerId);
         }
         catch
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            if (connection is not null)
+                await connection.DisposeAsync().ConfigureAwait(false);
+            turn?.Dispose();
             throw;
         }
     }
 
-    private sealed class Unit(StorageDialect dialect, TimeProvider time, DbConnection connection, DbTransaction transaction, string customerId)
+    private sealed class Unit(StorageDialect dialect, TimeProvider time, IDisposable? turn, DbConnection connection, DbTransaction transaction, string customerId)
         : IJourneyUnitOfWork
     {
         private readonly SqlStatements _sql = dialect.Sql;
@@ -134,7 +138,7 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
             _savedRevision = revision;
         }
 
-        private async Task SaveCustomerAsync(CustomerState state, long revision, object now, CancellationToken cancellationToken)
+        private async Task SaveCustomerAsync(CustomerState state, long revision, TimeParameter now, CancellationToken cancellationToken)
         {
             var parameters = new
             {
@@ -173,8 +177,15 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
                 return;
             _disposed = true;
             // Disposing an uncommitted transaction rolls it back and releases the customer's lock.
-            await transaction.DisposeAsync().ConfigureAwait(false);
-            await connection.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await transaction.DisposeAsync().ConfigureAwait(false);
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                turn?.Dispose();
+            }
         }
 
         private void ThrowIfDone()
@@ -229,7 +240,7 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
             EndReason = row.EndReason,
         };
 
-        private object SendParameters(EmailToSend email, long revision, int seq, object now) => new
+        private object SendParameters(EmailToSend email, long revision, int seq, TimeParameter now) => new
         {
             sendKey = email.SendKey,
             at = dialect.Time(email.At),
@@ -251,7 +262,7 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
             now,
         };
 
-        private object OutcomeParameters(Outcome outcome, string? sendKey, long revision, int seq, object now) =>
+        private object OutcomeParameters(Outcome outcome, string? sendKey, long revision, int seq, TimeParameter now) =>
             OutcomeRecord.Parameters(dialect, outcome, sendKey, revision, seq, now);
     }
 }
@@ -269,7 +280,7 @@ internal static class StoredEnum
 
 internal static class OutcomeRecord
 {
-    public static object Parameters(StorageDialect dialect, Outcome outcome, string? sendKey, long revision, int seq, object now) => new
+    public static object Parameters(StorageDialect dialect, Outcome outcome, string? sendKey, long revision, int seq, TimeParameter now) => new
     {
         at = dialect.Time(outcome.At),
         journeyId = outcome.JourneyId,

@@ -17,6 +17,7 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
     public async Task<IReadOnlyList<EmailToSend>> ClaimAsync(string workerId, DateTimeOffset now, int max, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
         var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -40,6 +41,7 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
 
     public async Task RetryLaterAsync(EmailToSend email, string reason, DateTimeOffset retryAt, CancellationToken cancellationToken)
     {
+        using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
         var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -55,6 +57,7 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
 
     public async Task<int> MarkAbandonedAsync(string workerId, DateTimeOffset abandonedBefore, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
         var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -77,6 +80,7 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
 
     private async Task ChangeAsync(EmailToSend email, string update, object parameters, Outcome outcome, DateTimeOffset now, bool mustExist, CancellationToken cancellationToken)
     {
+        using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
         var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {

@@ -14,6 +14,7 @@ internal sealed class RelationalWakeupStore(StorageDialect dialect) : IWakeupSto
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
         var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {

@@ -31,10 +31,14 @@ internal abstract class StorageDialect(int commandTimeoutSeconds)
     /// <summary>A transaction that only one migrator at a time holds, across processes.</summary>
     public abstract Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken);
 
-    /// <summary>A time as the provider stores it (always UTC).</summary>
-    public abstract object Time(DateTimeOffset value);
+    /// <summary>A time parameter as the provider stores times (always UTC).</summary>
+    public abstract TimeParameter Time(DateTimeOffset? value);
 
-    public object? Time(DateTimeOffset? value) => value is { } v ? Time(v) : null;
+    /// <summary>
+    /// Waits for this process's turn to write where the database has one writer at a time, so waiting units queue
+    /// here asynchronously instead of blocking threads in the database's busy handler; null where writers run in parallel.
+    /// </summary>
+    public virtual ValueTask<IDisposable?> WaitForWriterTurnAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IDisposable?>(null);
 
     public CommandDefinition Command(string sql, object? parameters, DbTransaction? transaction, CancellationToken cancellationToken) =>
         new(sql, parameters, transaction, CommandTimeoutSeconds, cancellationToken: cancellationToken);

@@ -1,4 +1,6 @@
+using System.Data;
 using System.Globalization;
+using Dapper;
 
 namespace Orchestrator.Storage.Relational;
 
@@ -18,4 +20,30 @@ internal static class StoredTime
     };
 
     public static DateTimeOffset? ReadNullable(object? value) => value is null or DBNull ? null : Read(value);
+}
+
+/// <summary>
+/// A time parameter that binds with the provider's type even when it is null: a null in an object-typed Dapper
+/// parameter would go to SQL Server as sql_variant, which does not convert implicitly to datetimeoffset.
+/// </summary>
+internal sealed class TimeParameter(DateTimeOffset? value, bool asText) : SqlMapper.ICustomQueryParameter
+{
+    public DateTimeOffset? Value => value;
+
+    public void AddParameter(IDbCommand command, string name)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        if (asText)
+        {
+            parameter.DbType = DbType.String;
+            parameter.Value = value is { } text ? StoredTime.ToText(text) : DBNull.Value;
+        }
+        else
+        {
+            parameter.DbType = DbType.DateTimeOffset;
+            parameter.Value = value is { } time ? time.ToUniversalTime() : DBNull.Value;
+        }
+        command.Parameters.Add(parameter);
+    }
 }

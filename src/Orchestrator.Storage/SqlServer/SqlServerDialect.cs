@@ -49,7 +49,7 @@ internal sealed class SqlServerDialect(string connectionString, int commandTimeo
     public override Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken) =>
         BeginLockedAsync(connection, "orchestrator:migrations", "the schema migrations", cancellationToken);
 
-    public override object Time(DateTimeOffset value) => value.ToUniversalTime();
+    public override TimeParameter Time(DateTimeOffset? value) => new(value, asText: false);
 
     /// <summary>sp_getapplock names are at most 255 characters and compared in binary; long customer ids are hashed.</summary>
     internal static string CustomerResource(string customerId)

@@ -6,7 +6,8 @@ namespace Orchestrator.Storage.SqlServer;
 /// Every statement the SQL Server provider runs (the migrations are in <see cref="SqlServerMigrations"/>); a test
 /// parses each one. A unit of work holds an exclusive application lock on its customer (<see cref="GetAppLock"/>)
 /// until it ends, so reads under read committed snapshot see the latest committed state of that customer. Inserts
-/// that must not duplicate check with UPDLOCK, HOLDLOCK; queue claims skip rows others hold with READPAST.
+/// that must not duplicate check with UPDLOCK, HOLDLOCK; queue claims skip rows others hold with READPAST, and read
+/// with locks (READCOMMITTEDLOCK) rather than row versions, so the skipping also works with read committed snapshot on.
 /// </summary>
 internal static class SqlServerSql
 {
@@ -117,7 +118,7 @@ internal static class SqlServerSql
             SELECT TOP (@max) send_key, at, journey_id, version, instance_id, step_id, customer_id, variant, to_address,
                    from_address, subject, preheader, html_body, text_body, outcome_index, status, claimed_by, claimed_at,
                    updated_at
-            FROM sends WITH (UPDLOCK, READPAST, ROWLOCK)
+            FROM sends WITH (UPDLOCK, READPAST, ROWLOCK, READCOMMITTEDLOCK)
             WHERE status = N'queued' AND next_attempt_at <= @now
             ORDER BY next_attempt_at, send_key)
         UPDATE due
@@ -170,7 +171,7 @@ internal static class SqlServerSql
     public const string ClaimWakeups = """
         WITH due AS (
             SELECT TOP (@max) customer_id
-            FROM wakeups WITH (UPDLOCK, READPAST, ROWLOCK)
+            FROM wakeups WITH (UPDLOCK, READPAST, ROWLOCK, READCOMMITTEDLOCK)
             WHERE due_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
             GROUP BY customer_id
             ORDER BY MIN(due_at), customer_id)

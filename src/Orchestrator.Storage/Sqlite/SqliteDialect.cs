@@ -11,9 +11,13 @@ namespace Orchestrator.Storage.Sqlite;
 /// up front: units (of any customers) run one at a time, also across processes, and a deferred transaction's
 /// "database is locked" on upgrade to writing (which no busy timeout retries) cannot happen.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A SemaphoreSlim needs disposing only when its AvailableWaitHandle was used, which it never is here; the dialect lives as long as the process.")]
 internal sealed class SqliteDialect : StorageDialect
 {
     private readonly string _connectionString;
+
+    // SQLite has one writer at a time; this process's writers take turns here first.
+    private readonly SemaphoreSlim _writer = new(1, 1);
 
     public SqliteDialect(string connectionString, int commandTimeoutSeconds) : base(commandTimeoutSeconds)
     {
@@ -60,7 +64,14 @@ internal sealed class SqliteDialect : StorageDialect
         return await BeginImmediate(connection).ConfigureAwait(false);
     }
 
-    public override object Time(DateTimeOffset value) => StoredTime.ToText(value);
+    public override TimeParameter Time(DateTimeOffset? value) => new(value, asText: true);
+
+    public override async ValueTask<IDisposable?> WaitForWriterTurnAsync(CancellationToken cancellationToken)
+    {
+        if (!await _writer.WaitAsync(TimeSpan.FromSeconds(CommandTimeoutSeconds), cancellationToken).ConfigureAwait(false))
+            throw new TimeoutException($"Waited {CommandTimeoutSeconds}s for another unit of work on {DataSource} to finish.");
+        return new WriterTurn(_writer);
+    }
 
     /// <summary>Creates the database file's folder when it is missing (SQLite creates the file, not the folder).</summary>
     public void EnsureFolder()
@@ -75,4 +86,15 @@ internal sealed class SqliteDialect : StorageDialect
     // Not deferred: Microsoft.Data.Sqlite issues BEGIN IMMEDIATE.
     private static Task<DbTransaction> BeginImmediate(DbConnection connection) =>
         Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false));
+
+    private sealed class WriterTurn(SemaphoreSlim writer) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+                writer.Release();
+        }
+    }
 }
