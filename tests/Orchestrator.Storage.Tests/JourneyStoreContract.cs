@@ -276,6 +276,10 @@ public abstract class JourneyStoreContract : IAsyncLifetime
             unknown[0].Detail);
         Assert.Equal(1, await CountAsync($"SELECT COUNT(*) FROM sends WHERE status = 'sending' AND send_key = '{busy.SendKey}'"));
         Assert.Empty(await Storage.Outbox.ClaimAsync("w", T0.AddDays(1), 10, None));
+
+        // A late "try again" from the worker that held it does not resend what was reported unknown.
+        await Storage.Outbox.RetryLaterAsync(mine, "421 later", T0.AddMinutes(42), None);
+        Assert.Empty(await Storage.Outbox.ClaimAsync("w", T0.AddDays(1), 10, None));
     }
 
     [SkippableFact]

@@ -64,4 +64,14 @@ public sealed class SqliteJourneyStoreTests : JourneyStoreContract
         await using var connection = await Storage.Dialect.OpenAsync(CancellationToken.None);
         Assert.Equal("2026-03-02T08:30:00.0000005Z", await connection.ExecuteScalarAsync<string>("SELECT due_at FROM wakeups"));
     }
+
+    [Fact]
+    public async Task A_duplicate_key_is_recognized()
+    {
+        await using var connection = await Storage.Dialect.OpenAsync(CancellationToken.None);
+        const string insert = "INSERT INTO inbox (event_id, customer_id, event_type, received_at) VALUES ('e-1', 'c-1', 't', 'x')";
+        await connection.ExecuteAsync(insert);
+        var duplicate = await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync(insert));
+        Assert.True(Storage.Dialect.IsDuplicateKey(duplicate));
+    }
 }

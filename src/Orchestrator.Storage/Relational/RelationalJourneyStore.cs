@@ -45,14 +45,22 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
         public async Task<bool> TryAddToInboxAsync(CustomerEvent evt, CancellationToken cancellationToken)
         {
             ThrowIfDone();
-            var added = await connection.ExecuteAsync(dialect.Command(_sql.InsertInbox, new
+            try
             {
-                eventId = evt.EventId,
-                customerId = evt.CustomerId,
-                eventType = evt.Type,
-                receivedAt = dialect.Time(time.GetUtcNow()),
-            }, transaction, cancellationToken)).ConfigureAwait(false);
-            return added > 0;
+                var added = await connection.ExecuteAsync(dialect.Command(_sql.InsertInbox, new
+                {
+                    eventId = evt.EventId,
+                    customerId = evt.CustomerId,
+                    eventType = evt.Type,
+                    receivedAt = dialect.Time(time.GetUtcNow()),
+                }, transaction, cancellationToken)).ConfigureAwait(false);
+                return added > 0;
+            }
+            catch (DbException ex) when (dialect.IsDuplicateKey(ex))
+            {
+                // Another unit inserted the same event id at the same moment and committed first.
+                return false;
+            }
         }
 
         public async Task<CustomerState?> LoadCustomerAsync(CancellationToken cancellationToken)
@@ -151,8 +159,16 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
                 revision,
                 now,
             };
-            var written = await connection.ExecuteAsync(dialect.Command(
-                state.Revision == 0 ? _sql.InsertCustomer : _sql.UpdateCustomer, parameters, transaction, cancellationToken)).ConfigureAwait(false);
+            int written;
+            try
+            {
+                written = await connection.ExecuteAsync(dialect.Command(
+                    state.Revision == 0 ? _sql.InsertCustomer : _sql.UpdateCustomer, parameters, transaction, cancellationToken)).ConfigureAwait(false);
+            }
+            catch (DbException ex) when (dialect.IsDuplicateKey(ex))
+            {
+                written = 0;
+            }
             if (written == 1)
                 return;
             var stored = await connection.ExecuteScalarAsync<long?>(dialect.Command(_sql.SelectRevision, new { customerId }, transaction, cancellationToken)).ConfigureAwait(false);

@@ -31,6 +31,9 @@ internal abstract class StorageDialect(int commandTimeoutSeconds)
     /// <summary>A transaction that only one migrator at a time holds, across processes.</summary>
     public abstract Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken);
 
+    /// <summary>An insert failed on a primary key or unique index.</summary>
+    public abstract bool IsDuplicateKey(Exception exception);
+
     /// <summary>A time parameter as the provider stores times (always UTC).</summary>
     public abstract TimeParameter Time(DateTimeOffset? value);
 

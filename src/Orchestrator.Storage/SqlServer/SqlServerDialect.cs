@@ -51,6 +51,9 @@ internal sealed class SqlServerDialect(string connectionString, int commandTimeo
 
     public override TimeParameter Time(DateTimeOffset? value) => new(value, asText: false);
 
+    // 2627: PRIMARY KEY or UNIQUE constraint; 2601: unique index.
+    public override bool IsDuplicateKey(Exception exception) => exception is SqlException { Number: 2627 or 2601 };
+
     /// <summary>sp_getapplock names are at most 255 characters and compared in binary; long customer ids are hashed.</summary>
     internal static string CustomerResource(string customerId)
     {

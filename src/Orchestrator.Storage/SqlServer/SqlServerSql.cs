@@ -5,9 +5,11 @@ namespace Orchestrator.Storage.SqlServer;
 /// <summary>
 /// Every statement the SQL Server provider runs (the migrations are in <see cref="SqlServerMigrations"/>); a test
 /// parses each one. A unit of work holds an exclusive application lock on its customer (<see cref="GetAppLock"/>)
-/// until it ends, so reads under read committed snapshot see the latest committed state of that customer. Inserts
-/// that must not duplicate check with UPDLOCK, HOLDLOCK; queue claims skip rows others hold with READPAST, and read
-/// with locks (READCOMMITTEDLOCK) rather than row versions, so the skipping also works with read committed snapshot on.
+/// until it ends, so reads under read committed snapshot see the latest committed state of that customer, and the
+/// customer's own rows (customer, instances, sends, wakeups) need no further locking. Rows other units may insert at the
+/// same time are the inbox (a duplicate key there means "seen before") and suppressions (UPDLOCK, HOLDLOCK). The outbox
+/// updates the send's row before it records the send's outcome, so that row's lock orders them. Queue claims skip rows
+/// others hold with READPAST and read with locks (READCOMMITTEDLOCK), so skipping also works with read committed snapshot on.
 /// </summary>
 internal static class SqlServerSql
 {
@@ -31,10 +33,11 @@ internal static class SqlServerSql
 
     public const string InsertMigration = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @appliedAt);";
 
+    /// <summary>Two units inserting one event id at once: the second waits for the first and fails on the key, which means "seen".</summary>
     public const string InsertInbox = """
         INSERT INTO inbox (event_id, customer_id, event_type, received_at)
         SELECT @eventId, @customerId, @eventType, @receivedAt
-        WHERE NOT EXISTS (SELECT 1 FROM inbox WITH (UPDLOCK, HOLDLOCK) WHERE event_id = @eventId);
+        WHERE NOT EXISTS (SELECT 1 FROM inbox WHERE event_id = @eventId);
         """;
 
     public const string SelectCustomer = """
@@ -58,7 +61,7 @@ internal static class SqlServerSql
     public const string InsertCustomer = """
         INSERT INTO customers (customer_id, profile_json, unsubscribed, bounced_address, recent_sends_json, revision, updated_at)
         SELECT @customerId, @profileJson, @unsubscribed, @bouncedAddress, @recentSendsJson, @revision, @now
-        WHERE NOT EXISTS (SELECT 1 FROM customers WITH (UPDLOCK, HOLDLOCK) WHERE customer_id = @customerId);
+        WHERE NOT EXISTS (SELECT 1 FROM customers WHERE customer_id = @customerId);
         """;
 
     public const string UpdateCustomer = """
@@ -103,9 +106,10 @@ internal static class SqlServerSql
         SELECT @sendKey, @at, @journeyId, @version, @instanceId, @stepId, @customerId, @variant, @toAddress, @fromAddress,
                @subject, @preheader, @htmlBody, @textBody, @outcomeIndex, @revision, @seq, N'queued', 0,
                @now, NULL, NULL, NULL, @now, @now
-        WHERE NOT EXISTS (SELECT 1 FROM sends WITH (UPDLOCK, HOLDLOCK) WHERE send_key = @sendKey);
+        WHERE NOT EXISTS (SELECT 1 FROM sends WHERE send_key = @sendKey);
         """;
 
+    /// <summary>Several customers can share an address, so concurrent units may insert the same one: the check locks.</summary>
     public const string InsertSuppression = """
         INSERT INTO suppressions (address, customer_id, reason, at)
         SELECT @address, @customerId, @reason, @at
@@ -140,11 +144,12 @@ internal static class SqlServerSql
         WHERE send_key = @sendKey AND status <> N'sent';
         """;
 
+    /// <summary>Only a send still being sent goes back to the queue: one reported unknown, sent or failed stays as it is.</summary>
     public const string RetryLater = """
         UPDATE sends
         SET status = N'queued', attempts = attempts + 1, next_attempt_at = @retryAt, last_error = @reason,
             claimed_by = NULL, claimed_at = NULL, updated_at = @now
-        WHERE send_key = @sendKey AND status <> N'sent';
+        WHERE send_key = @sendKey AND status = N'sending';
         """;
 
     public const string MarkAbandoned = """
@@ -164,7 +169,7 @@ internal static class SqlServerSql
                s.revision, s.seq, @recordedAt
         FROM sends AS s
         WHERE s.send_key = @sendKey
-          AND NOT EXISTS (SELECT 1 FROM outcomes AS o WITH (UPDLOCK, HOLDLOCK) WHERE o.send_key = @sendKey AND o.kind = @kind);
+          AND NOT EXISTS (SELECT 1 FROM outcomes AS o WHERE o.send_key IS NOT NULL AND o.send_key = @sendKey AND o.kind = @kind);
         """;
 
     /// <summary>Claims every due row of up to @max customers (earliest due first), skipping rows another claimer holds.</summary>

@@ -66,6 +66,9 @@ internal sealed class SqliteDialect : StorageDialect
 
     public override TimeParameter Time(DateTimeOffset? value) => new(value, asText: true);
 
+    // SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
+    public override bool IsDuplicateKey(Exception exception) => exception is SqliteException { SqliteExtendedErrorCode: 1555 or 2067 };
+
     public override async ValueTask<IDisposable?> WaitForWriterTurnAsync(CancellationToken cancellationToken)
     {
         if (!await _writer.WaitAsync(TimeSpan.FromSeconds(CommandTimeoutSeconds), cancellationToken).ConfigureAwait(false))

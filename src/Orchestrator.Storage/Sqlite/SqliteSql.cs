@@ -131,11 +131,12 @@ internal static class SqliteSql
         WHERE send_key = @sendKey AND status <> 'sent';
         """;
 
+    /// <summary>Only a send still being sent goes back to the queue: one reported unknown, sent or failed stays as it is.</summary>
     public const string RetryLater = """
         UPDATE sends
         SET status = 'queued', attempts = attempts + 1, next_attempt_at = @retryAt, last_error = @reason,
             claimed_by = NULL, claimed_at = NULL, updated_at = @now
-        WHERE send_key = @sendKey AND status <> 'sent';
+        WHERE send_key = @sendKey AND status = 'sending';
         """;
 
     public const string MarkAbandoned = $"""
@@ -151,7 +152,7 @@ internal static class SqliteSql
                s.revision, s.seq, @recordedAt
         FROM sends AS s
         WHERE s.send_key = @sendKey
-          AND NOT EXISTS (SELECT 1 FROM outcomes AS o WHERE o.send_key = @sendKey AND o.kind = @kind);
+          AND NOT EXISTS (SELECT 1 FROM outcomes AS o WHERE o.send_key IS NOT NULL AND o.send_key = @sendKey AND o.kind = @kind);
         """;
 
     /// <summary>Claims every due row of up to @max customers (earliest due first); returns one row per claimed wakeup.</summary>
