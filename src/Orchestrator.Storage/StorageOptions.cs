@@ -45,7 +45,7 @@ public sealed class StorageOptions
 }
 
 /// <summary>Cross-field checks; every failure is reported, not just the first.</summary>
-public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
+internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
 {
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
     {

@@ -66,6 +66,13 @@ public sealed class SqliteJourneyStoreTests : JourneyStoreContract
     }
 
     [Fact]
+    public async Task Json_columns_keep_text_readable()
+    {
+        await SaveAsync(TestData.Decision(TestData.RichState("c-1")));
+        Assert.Contains("\"city\":\"Zürich\"", await ScalarAsync<string>("SELECT profile_json FROM customers"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_duplicate_key_is_recognized()
     {
         await using var connection = await Storage.Dialect.OpenAsync(CancellationToken.None);

@@ -40,7 +40,7 @@ internal static class TestData
                 ["orders"] = Json("3"),
                 ["lifetimeValue"] = Json("404.36"),
                 ["tags"] = Json("""["a","b"]"""),
-                ["address"] = Json("""{"city":"Utrecht","zip":null}"""),
+                ["address"] = Json("""{ "city": "Zürich", "zip": null, "lines": [ "Bahnhofstraße 1" ] }"""),
             },
         },
         Unsubscribed = true,
@@ -99,13 +99,13 @@ internal static class TestData
         var p = state.Profile;
         text.AppendLine(CultureInfo.InvariantCulture, $"profile {p.Id}|{p.Email}|{p.FirstName}|{p.LastName}|{p.Locale}|{p.TimeZone}");
         foreach (var (key, value) in p.Attributes.OrderBy(a => a.Key, StringComparer.Ordinal))
-            text.AppendLine(CultureInfo.InvariantCulture, $"  attribute {key}={value.ValueKind}:{value.GetRawText()}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  attribute {key}={value.ValueKind}:{Normalized(value)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"unsubscribed {state.Unsubscribed} bounced {state.BouncedAddress} revision {state.Revision}");
         text.AppendLine(CultureInfo.InvariantCulture, $"recent {string.Join(",", state.RecentSends.Select(t => Ticks(t)))}");
         foreach (var i in state.Instances)
         {
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"instance {i.Id}|{i.JourneyId}|{i.Version}|{i.CustomerId}|{i.Key}|{Ticks(i.EnteredAt)}|{i.EntryEventId}|{i.EntryEventType}|{i.EntryProperties?.GetRawText()}|"
+                $"instance {i.Id}|{i.JourneyId}|{i.Version}|{i.CustomerId}|{i.Key}|{Ticks(i.EnteredAt)}|{i.EntryEventId}|{i.EntryEventType}|{(i.EntryProperties is { } entry ? Normalized(entry) : "")}|"
                 + $"{i.Status}|{i.StepId}|{i.Waiting}|{Ticks(i.WakeAt)}|{i.Variant}|{Ticks(i.ConvertedAt)}|{i.SendCount}|{Ticks(i.EndedAt)}|{i.EndReason}");
         }
         return text.ToString();
@@ -115,6 +115,11 @@ internal static class TestData
     public static string Describe(Outcome outcome) =>
         OutcomeWriter.ToJsonLine(outcome) + " version=" + outcome.Version + " types="
         + string.Join(",", (outcome.Detail ?? new Dictionary<string, object?>()).Select(d => $"{d.Key}:{d.Value?.GetType().Name ?? "null"}"));
+
+    /// <summary>JSON compared by content: stores may re-serialize it (whitespace, escapes).</summary>
+    private static string Normalized(JsonElement element) => JsonSerializer.Serialize(element, Relaxed);
+
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static string Ticks(DateTimeOffset? time) => time is { } t ? t.UtcTicks.ToString(CultureInfo.InvariantCulture) : "-";
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Orchestrator.Core.Engine;
@@ -12,7 +13,9 @@ namespace Orchestrator.Storage.Relational;
 /// </summary>
 internal static class StateJson
 {
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+    // Unescaped non-ASCII text reads better in the database; the JSON never lands in HTML.
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private sealed record ProfileDocument(
         [property: JsonPropertyName("id")] string Id,
@@ -62,7 +65,7 @@ internal static class StateJson
         if (detail is null)
             return null;
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
             foreach (var (key, value) in detail)
