@@ -85,6 +85,7 @@ internal sealed class SmtpTestServer : IAsyncDisposable
         start.ArgumentList.Add(ScriptPath);
         start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         start.ArgumentList.Add(folder);
+        start.ArgumentList.Add("--stop-on-stdin-eof");
         if (auth is not null)
         {
             start.ArgumentList.Add("--auth");

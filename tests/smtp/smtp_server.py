@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """A real SMTP server for the email tests (aiosmtpd, from Debian's python3-aiosmtpd; run it with /usr/bin/python3).
 
-    smtp_server.py PORT FOLDER [--auth USER:PASSWORD]
+    smtp_server.py PORT FOLDER [--auth USER:PASSWORD] [--stop-on-stdin-eof]
 
 Listens on 127.0.0.1:PORT and prints READY once it accepts connections. Every accepted message is stored as
 FOLDER/NNNNNN.eml, the raw bytes of DATA as received (headers included), next to NNNNNN.envelope.json with the
 envelope (MAIL FROM, RCPT TO). FOLDER/connections.log gets one line per client connection, so tests can check
 that connections are reused. RCPT TO addresses starting with "reject-permanent" get 550, "reject-transient" 451.
+Stops on SIGTERM/SIGINT, and with --stop-on-stdin-eof also when its standard input closes (a test that redirects
+stdin to a pipe then never leaves a server behind, even if it dies before killing it).
 """
 import argparse
 import asyncio
@@ -92,6 +94,8 @@ def main():
     parser.add_argument("port", type=int)
     parser.add_argument("folder")
     parser.add_argument("--auth", help="USER:PASSWORD required by AUTH (offered without TLS, for tests)")
+    # Opt-in: a caller that does not redirect stdin may hand us /dev/null, which is at EOF from the start.
+    parser.add_argument("--stop-on-stdin-eof", action="store_true", help="also stop when standard input closes")
     args = parser.parse_args()
     os.makedirs(args.folder, exist_ok=True)
 
@@ -118,8 +122,8 @@ def main():
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    # Also stop when the test process that started us goes away without killing us (its end of stdin closes).
-    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    if args.stop_on_stdin_eof:
+        threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
     stop.wait()
     controller.stop()
 
