@@ -26,6 +26,8 @@ public sealed partial class OutboxDispatcher : BackgroundService
     private readonly EmailOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<OutboxDispatcher> _logger;
+    // Never disposed: Wake() may be called by the worker during shutdown, and without its AvailableWaitHandle a
+    // SemaphoreSlim holds nothing to free.
     private readonly SemaphoreSlim _wake = new(0, 1);
 
     // Attempts per send key, in this process only: the port hands out EmailToSend without its attempt count.
