@@ -6,7 +6,7 @@
 # SMTP servers are not started here: the email tests start their own (tests/smtp/smtp_server.py) on free ports.
 set -euo pipefail
 
-packages=(rabbitmq-server python3-aiosmtpd)
+packages=(rabbitmq-server python3-aiosmtpd python3-pika)
 ping_timeout_seconds=${RABBITMQ_START_TIMEOUT:-90}
 
 # Whichever Erlang process starts the port mapper first (the broker or a CLI tool) binds it here: loopback only.
@@ -15,7 +15,7 @@ export ERL_EPMD_ADDRESS=127.0.0.1
 log() { echo "services.sh: $*" >&2; }
 
 # Debian's python3-aiosmtpd lives in /usr/lib/python3/dist-packages, which only the system interpreter sees.
-have_aiosmtpd() { /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1; }
+have_aiosmtpd() { /usr/bin/python3 -c 'import aiosmtpd, pika' >/dev/null 2>&1; }
 have_rabbitmq() { command -v rabbitmq-server >/dev/null 2>&1 && command -v rabbitmq-diagnostics >/dev/null 2>&1; }
 
 as_root() {

@@ -49,6 +49,9 @@ public static class SchedulingExtensions
                     // Missed polls while the worker was down collapse into one: the job catches up on every due wakeup anyway.
                     .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
         });
+        // Quartz 4 does not start a scheduler by itself: the hosted service starts it with the host and waits for a
+        // running batch at shutdown.
+        builder.Services.AddQuartzHostedService(h => h.WaitForJobsToComplete = true);
         return builder;
     }
 

@@ -185,7 +185,7 @@ public sealed class EndToEndTests(ITestOutputHelper output) : IAsyncLifetime, ID
         var missing = expectedKeys.Except(actualKeys).ToList();
         var extra = actualKeys.Except(expectedKeys).ToList();
         Assert.True(missing.Count == 0 && extra.Count == 0 && expectedKeys.Count == actualKeys.Count,
-            $"outcomes differ from the simulation ({expectedKeys.Count} expected, {actualKeys.Count} recorded)\nmissing:\n{string.Join("\n", missing.Take(20))}\nextra:\n{string.Join("\n", extra.Take(20))}\n{string.Join("\n", _workerLogs)}\n{_worker?.Output}");
+            $"outcomes differ from the simulation ({expectedKeys.Count} expected, {actualKeys.Count} recorded)\nmissing:\n{string.Join("\n", missing.Take(20))}\nextra:\n{string.Join("\n", extra.Take(20))}\nsmtp server exited: {_smtp?.HasExited}\n{_smtp?.Output}\n{string.Join("\n", _workerLogs)}\n{_worker?.Output}");
 
         // Every predicted email arrived once, with its subject and recipient; only an unknown one may be missing.
         var messages = Directory.GetFiles(MailFolder, "*.eml").Select(f => MimeMessage.Load(f)).ToList();
