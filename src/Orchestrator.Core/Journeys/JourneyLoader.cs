@@ -359,12 +359,34 @@ public static partial class JourneyLoader
                 // A step with errors still has its id: references to it are not "unknown" and its own are checked.
                 if (Get(map, "id") is YamlScalarNode { Value: { Length: > 0 } stepId })
                     _stepIds.Add((stepId, At(map)));
-                if (ParseStep(map, usedTemplates) is { } step)
+                if ((ParseStep(map, usedTemplates) ?? StandIn(map)) is { } step)
                     steps.Add(step);
                 else
                     allParsed = false;
             }
             return steps;
+        }
+
+        /// <summary>
+        /// A step whose settings have errors (a missing template, a bad duration) but whose place in the graph is
+        /// certain: it goes to its <c>next</c> or the following step, and it waits or it does not. Standing in for it
+        /// lets one run also report the loops and unreachable steps of the file. The journey is never built from it:
+        /// the step's own error already fails the file.
+        /// </summary>
+        private Step? StandIn(YamlMappingNode map)
+        {
+            if (Get(map, "id") is not YamlScalarNode { Value: { Length: > 0 } id })
+                return null;
+            var next = Get(map, "next") is YamlScalarNode { Value: { Length: > 0 } target } ? target : null;
+            var kinds = map.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value ?? "").Where(k => StepKinds.Contains(k)).ToList();
+            var location = At(map);
+            return kinds switch
+            {
+                ["email"] => new EmailStep(id, next, location, "", null, null),
+                ["wait"] => new WaitStep(id, next, location, TimeSpan.Zero),
+                ["wait_until"] => new WaitUntilStep(id, next, location, default, null),
+                _ => null,
+            };
         }
 
         private Step? ParseStep(YamlMappingNode map, SortedDictionary<string, TemplateLibrary.Loaded> usedTemplates)

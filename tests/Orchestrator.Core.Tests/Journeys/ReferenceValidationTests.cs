@@ -334,6 +334,37 @@ public sealed class ReferenceValidationTests : IDisposable
     }
 
     [Fact]
+    public void A_missing_template_does_not_hide_a_loop_or_an_unreachable_step_of_the_same_file()
+    {
+        var file = _folder.Journey("demo.yaml", """
+            id: demo
+            name: Demo
+            entry:
+              event: x
+            steps:
+              - id: hello
+                email:
+                  template: nowhere
+              - id: again
+                branch:
+                  - when: "customer.attributes.vip == true"
+                    next: hello
+                  - else: done
+              - id: forgotten
+                wait: 1h
+              - id: done
+                exit: {}
+            """);
+
+        var result = _folder.Load();
+
+        Expect.Error(result, file, 8, 17, "template 'nowhere' not found");
+        Expect.Error(result, file, 6, 5, "these steps form a loop with no wait in it: hello → again → hello");
+        Expect.Warning(result, file, 14, 5, "step 'forgotten' can never be reached");
+        Expect.ErrorCount(result, 2);
+    }
+
+    [Fact]
     public void An_unreachable_step_is_a_warning_and_the_journey_still_loads()
     {
         var file = _folder.Journey("demo.yaml", """
