@@ -35,7 +35,8 @@ public sealed class EventConsumerDefinition(Microsoft.Extensions.Options.IOption
             r.Ignore<InvalidEventException>();
             r.Ignore<System.Text.Json.JsonException>();
         });
-        // Events of one customer run one at a time in this process; the store serializes them across processes.
+        // Events of one customer run one at a time and in arrival order in this process; across processes the queue's single
+        // active consumer keeps the order (MessagingOptions.SingleActiveConsumer) and the store's customer lock serializes.
         consumerConfigurator.Message<CustomerEvent>(m => m.UsePartitioner(options.Value.ConcurrentMessageLimit, c => PartitionKey(c.Message.CustomerId)));
     }
 

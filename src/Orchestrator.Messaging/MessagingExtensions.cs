@@ -43,6 +43,8 @@ public static class MessagingExtensions
                     e.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
                     if (o.QuorumQueue)
                         e.SetQuorumQueue();
+                    // Per-customer order across processes: the partitioner below only orders events within one worker.
+                    e.SingleActiveConsumer = o.SingleActiveConsumer;
                     e.PrefetchCount = o.PrefetchCount;
                     e.ConcurrentMessageLimit = o.ConcurrentMessageLimit;
                     e.ConfigureConsumer<EventConsumer>(context);

@@ -50,6 +50,17 @@ public sealed class MessagingOptions
     /// An existing queue keeps the type it was declared with.</summary>
     public bool QuorumQueue { get; set; }
 
+    /// <summary>
+    /// Default true: RabbitMQ's single active consumer. With several workers one consumes the queue at a time and
+    /// another takes over within seconds when it stops, so every customer's events are decided in the order they were
+    /// published, also across workers (within a worker, <see cref="ConcurrentMessageLimit"/> events of different customers
+    /// run at once). The other workers still fire timers and send email. False lets every worker consume at once: more
+    /// event throughput, but two events of one customer published moments apart may then be decided out of order.
+    /// An existing queue keeps the arguments it was declared with: delete it, or use a new
+    /// <see cref="QueueName"/>, to change this or <see cref="QuorumQueue"/>.
+    /// </summary>
+    public bool SingleActiveConsumer { get; set; } = true;
+
     /// <summary>Events handled at once per worker. Default 16.</summary>
     [Range(1, 1024)]
     public int ConcurrentMessageLimit { get; set; } = 16;

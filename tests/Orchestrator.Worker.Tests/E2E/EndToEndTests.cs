@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using MimeKit;
 using Orchestrator.Core.Engine;
+using Orchestrator.Worker.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Orchestrator.Worker.Tests.E2E;
@@ -12,7 +13,7 @@ namespace Orchestrator.Worker.Tests.E2E;
 /// RabbitMQ, the worker process on SQLite and Quartz, emails to a real SMTP server (aiosmtpd). What arrives and what is
 /// recorded must be what the simulator predicts for the same journeys and events.
 /// </summary>
-[Collection(EndToEndGroup.Name)]
+[Collection(WorkerProcessGroup.Name)]
 public sealed class EndToEndTests(ITestOutputHelper output) : IAsyncLifetime, IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("orch-e2e").FullName;
@@ -20,11 +21,11 @@ public sealed class EndToEndTests(ITestOutputHelper output) : IAsyncLifetime, ID
     private readonly int _httpPort = ExternalProcess.FreePort();
     private readonly int _smtpPort = ExternalProcess.FreePort();
     private ExternalProcess? _smtp;
-    private ExternalProcess? _worker;
+    private WorkerProcess? _worker;
     private readonly List<string> _workerLogs = [];
 
     private string MailFolder => Path.Combine(_folder, "mail");
-    private string Database => Path.Combine(_folder, "data", "orchestrator.db");
+    private string Database => WorkerProcess.DatabaseIn(_folder);
 
     public async Task InitializeAsync()
     {
@@ -89,48 +90,23 @@ public sealed class EndToEndTests(ITestOutputHelper output) : IAsyncLifetime, ID
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    private async Task StartWorkerAsync(Scenario scenario)
+    private async Task StartWorkerAsync(Scenario scenario) => _worker = await StartWorkerAsync(scenario, _httpPort, "e2e-worker");
+
+    private async Task<WorkerProcess> StartWorkerAsync(Scenario scenario, int httpPort, string workerId, string? quartzFile = null)
     {
-        var environment = new Dictionary<string, string>
-        {
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_httpPort}",
-            ["DOTNET_ENVIRONMENT"] = "Production",
-            ["Orchestrator__Journeys__Folder"] = scenario.JourneysFolder,
-            ["Orchestrator__Storage__Provider"] = "Sqlite",
-            ["Orchestrator__Storage__ConnectionString"] = $"Data Source={Database}",
-            ["Orchestrator__Scheduling__ConnectionString"] = $"Data Source={Path.Combine(_folder, "data", "quartz.db")}",
-            ["Orchestrator__Scheduling__PollIntervalMilliseconds"] = "250",
-            ["Orchestrator__Messaging__Transport"] = "RabbitMq",
-            ["Orchestrator__Messaging__Host"] = "127.0.0.1",
-            ["Orchestrator__Messaging__QueueName"] = _queue,
-            ["Orchestrator__Email__Host"] = "127.0.0.1",
-            ["Orchestrator__Email__Port"] = _smtpPort.ToString(CultureInfo.InvariantCulture),
-            ["Orchestrator__Email__Security"] = "None",
-            ["Orchestrator__Email__WorkerId"] = "e2e-worker",
-            ["Orchestrator__Email__PollInterval"] = "00:00:00.200",
-            ["Orchestrator__Sending__DefaultFrom"] = scenario.Sending.DefaultFrom,
-            ["Orchestrator__Sending__FrequencyCap__Count"] = scenario.Sending.FrequencyCap!.Count.ToString(CultureInfo.InvariantCulture),
-            ["Orchestrator__Sending__FrequencyCap__Period"] = scenario.Sending.FrequencyCap.Period,
-        };
-        _worker = new ExternalProcess("dotnet", [RepoPaths.WorkerDll], _folder, environment);
-        using var http = new HttpClient();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
-            {
-                var health = await http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{_httpPort}/health");
-                if (health.GetProperty("journeys").GetArrayLength() == 4)
-                    return;
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            if (_worker.HasExited || DateTime.UtcNow > deadline)
-                throw new InvalidOperationException("the worker did not become healthy:\n" + _worker.Output);
-            await Task.Delay(200);
-        }
+        var settings = WorkerProcess.Settings(_folder, scenario.JourneysFolder, httpPort);
+        settings["Orchestrator__Scheduling__ConnectionString"] = $"Data Source={Path.Combine(_folder, "data", quartzFile ?? "quartz.db")}";
+        settings["Orchestrator__Messaging__Transport"] = "RabbitMq";
+        settings["Orchestrator__Messaging__Host"] = "127.0.0.1";
+        settings["Orchestrator__Messaging__QueueName"] = _queue;
+        settings["Orchestrator__Email__Host"] = "127.0.0.1";
+        settings["Orchestrator__Email__Port"] = _smtpPort.ToString(CultureInfo.InvariantCulture);
+        settings["Orchestrator__Email__Security"] = "None";
+        settings["Orchestrator__Email__WorkerId"] = workerId;
+        settings["Orchestrator__Sending__DefaultFrom"] = scenario.Sending.DefaultFrom;
+        settings["Orchestrator__Sending__FrequencyCap__Count"] = scenario.Sending.FrequencyCap!.Count.ToString(CultureInfo.InvariantCulture);
+        settings["Orchestrator__Sending__FrequencyCap__Period"] = scenario.Sending.FrequencyCap.Period;
+        return await WorkerProcess.StartAsync(_folder, settings, health => health.GetProperty("journeys").GetArrayLength() == 4);
     }
 
     private void KillWorker()
@@ -222,10 +198,4 @@ public sealed class EndToEndTests(ITestOutputHelper output) : IAsyncLifetime, ID
     private Task<IReadOnlyList<Outcome>> ReadOutcomesAsync() => StorageProbe.ReadOutcomesAsync(Database);
 
     private Task<int> PendingSendsAsync() => StorageProbe.PendingSendsAsync(Database);
-}
-
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class EndToEndGroup
-{
-    public const string Name = "end-to-end";
 }

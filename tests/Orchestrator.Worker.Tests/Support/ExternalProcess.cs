@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Orchestrator.Worker.Tests.E2E;
+namespace Orchestrator.Worker.Tests.Support;
 
 /// <summary>A child process whose output is kept for failure messages; killed (SIGKILL) on dispose.</summary>
 internal sealed class ExternalProcess : IDisposable
@@ -35,6 +35,8 @@ internal sealed class ExternalProcess : IDisposable
     }
 
     public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
 
     private void Append(string? line)
     {
