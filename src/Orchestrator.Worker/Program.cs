@@ -4,16 +4,26 @@ using Orchestrator.Scheduling;
 using Orchestrator.Storage;
 using Orchestrator.Worker;
 using Orchestrator.Worker.Http;
+using Orchestrator.Worker.Startup;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddJourneyEngine();
-builder.AddStorage();
-builder.AddEmail();
-builder.AddMessaging();
-builder.AddScheduling();
-builder.AddDemo(args);
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddJourneyEngine();
+    builder.AddStorage();
+    builder.AddEmail();
+    builder.AddMessaging();
+    builder.AddScheduling();
+    builder.AddDemo(args);
 
-var app = builder.Build();
-app.ConnectOutboxSignal();
-app.MapOrchestratorEndpoints();
-app.Run();
+    var app = builder.Build();
+    app.ConnectOutboxSignal();
+    app.MapOrchestratorEndpoints();
+    app.Run();
+    return 0;
+}
+catch (Exception ex) when (StartupErrors.Describe(ex) is { } message)
+{
+    Console.Error.WriteLine(message);
+    return StartupErrors.ConfigurationExitCode;
+}

@@ -38,6 +38,22 @@ internal sealed class ExternalProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Waits for the exit and for the last of the output (the readers may lag behind the exit).</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        _process.WaitForExit(); // returns once the redirected streams reached their end
+        return true;
+    }
+
     private void Append(string? line)
     {
         if (line is null)

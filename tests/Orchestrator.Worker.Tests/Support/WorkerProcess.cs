@@ -38,6 +38,10 @@ internal sealed class WorkerProcess : IDisposable
     {
         ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}",
         ["DOTNET_ENVIRONMENT"] = "Production",
+        // As the root appsettings.json has it: the worker's own lines, without a line per HTTP request or Quartz poll.
+        ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+        ["Logging__LogLevel__Quartz"] = "Warning",
+        ["Logging__LogLevel__MassTransit"] = "Warning",
         ["Orchestrator__Journeys__Folder"] = journeysFolder,
         ["Orchestrator__Storage__Provider"] = "Sqlite",
         ["Orchestrator__Storage__ConnectionString"] = $"Data Source={DatabaseIn(folder)}",
@@ -87,13 +91,8 @@ internal sealed class WorkerProcess : IDisposable
     public static async Task<(int Exit, string Output)> RunToExitAsync(string folder, IDictionary<string, string> settings, TimeSpan timeout)
     {
         using var process = new ExternalProcess("dotnet", [RepoPaths.WorkerDll], folder, settings);
-        var deadline = DateTime.UtcNow + timeout;
-        while (!process.HasExited)
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"the worker was still running after {timeout}:\n{process.Output}");
-            await Task.Delay(100);
-        }
+        if (!await process.WaitForExitAsync(timeout))
+            throw new TimeoutException($"the worker was still running after {timeout}:\n{process.Output}");
         return (process.ExitCode, process.Output);
     }
 

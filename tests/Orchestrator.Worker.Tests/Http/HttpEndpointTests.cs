@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using MimeKit;
+using Orchestrator.Core.Ports;
+using Orchestrator.Worker.Tests.Support;
+
+namespace Orchestrator.Worker.Tests.Http;
+
+/// <summary>
+/// The worker's HTTP surface as a backend and a mail client use it: <c>POST /events</c> (the embedded default's way in)
+/// and the RFC 8058 one-click unsubscribe link that every email carries.
+/// </summary>
+[Collection(WorkerProcessGroup.Name)]
+public sealed class HttpEndpointTests : IAsyncLifetime
+{
+    private const string Secret = "test-unsubscribe-secret";
+
+    private readonly WorkerFolder _folder = new WorkerFolder().WithSampleJourneys();
+    private WorkerProcess? _worker;
+
+    private WorkerProcess Worker => _worker!;
+
+    public async Task InitializeAsync()
+    {
+        var settings = _folder.Settings(ExternalProcess.FreePort());
+        settings["Orchestrator__Http__MaxBatch"] = "3";
+        _worker = await WorkerProcess.StartAsync(_folder.Path, settings);
+    }
+
+    public Task DisposeAsync()
+    {
+        _worker?.Dispose();
+        _folder.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Without_the_api_key_nothing_is_taken_in()
+    {
+        var missing = await Worker.PostEventsAsync(SignUp("e-1", "c-1"), apiKey: null);
+        var wrong = await Worker.PostEventsAsync(SignUp("e-1", "c-1"), apiKey: "guess");
+
+        Assert.Equal(401, missing.Status);
+        Assert.Equal(401, wrong.Status);
+        Assert.Contains("X-Api-Key", wrong.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await StorageProbe.ColumnAsync(_folder.Database, "SELECT event_id FROM inbox"));
+    }
+
+    [Fact]
+    public async Task One_event_is_committed_before_the_answer_and_a_repeat_is_a_duplicate()
+    {
+        var first = await Worker.PostEventsAsync(SignUp("e-1", "c-1"));
+        // Committed before the response: the database already holds it.
+        var inbox = await StorageProbe.ColumnAsync(_folder.Database, "SELECT event_id FROM inbox");
+        var again = await Worker.PostEventsAsync(SignUp("e-1", "c-1"));
+
+        Assert.Equal(200, first.Status);
+        Assert.Equal("processed", first.Body.GetProperty("status").GetString());
+        Assert.Equal(1, first.Body.GetProperty("sends").GetInt32());
+        Assert.Equal(["e-1"], inbox);
+        Assert.Equal(200, again.Status);
+        Assert.Equal("duplicate", again.Body.GetProperty("status").GetString());
+        Assert.Equal(0, again.Body.GetProperty("outcomes").GetInt32());
+    }
+
+    [Fact]
+    public async Task Bad_events_are_rejected_with_their_reason_and_the_good_ones_of_the_batch_still_count()
+    {
+        var single = await Worker.PostEventsAsync("""{"eventId":"e-9","type":"customer.signed_up","occurredAt":"2026-03-02T08:55:00Z"}""");
+        var notJson = await Worker.PostEventsAsync("{ this is not json");
+        var batch = await Worker.PostEventsAsync($"[{SignUp("e-2", "c-2")}, {{\"eventId\":\"e-3\",\"customerId\":\"c-3\",\"type\":\"customer.signed_up\",\"occurredAt\":\"soon\"}}, {Json("e-4", "c-2", "mystery.happened")}]");
+        var tooMany = await Worker.PostEventsAsync($"[{SignUp("e-5", "c-5")}, {SignUp("e-6", "c-6")}, {SignUp("e-7", "c-7")}, {SignUp("e-8", "c-8")}]");
+
+        Assert.Equal(400, single.Status);
+        Assert.Equal("rejected", single.Body.GetProperty("status").GetString());
+        Assert.Contains("customerId", single.Body.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(400, notJson.Status);
+        Assert.Contains("not valid JSON", notJson.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        Assert.Equal(207, batch.Status);
+        var items = batch.Body.EnumerateArray().ToList();
+        Assert.Equal(["processed", "rejected", "processed"], items.Select(i => i.GetProperty("status").GetString()));
+        Assert.Contains("occurredAt", items[1].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("no journey uses event type 'mystery.happened'; it was recorded and changed nothing", items[2].GetProperty("message").GetString());
+
+        Assert.Equal(413, tooMany.Status);
+        Assert.Equal(["e-2", "e-4"], await StorageProbe.ColumnAsync(_folder.Database, "SELECT event_id FROM inbox ORDER BY event_id"));
+    }
+
+    [Fact]
+    public async Task The_unsubscribe_link_of_a_sent_email_stops_marketing_email_in_one_click()
+    {
+        Assert.Equal(200, (await Worker.PostEventsAsync(SignUp("e-1", "c-1"))).Status);
+        var email = await WaitForEmailAsync();
+        var link = email.Headers[HeaderId.ListUnsubscribe]!.Split(',').Select(l => l.Trim().Trim('<', '>')).Single(l => l.StartsWith("http", StringComparison.Ordinal));
+        Assert.Equal("List-Unsubscribe=One-Click", email.Headers["List-Unsubscribe-Post"]);
+
+        var page = await Worker.Http.GetAsync(link);
+        var forged = await Worker.Http.GetAsync(link.Replace("c=c-1", "c=c-2", StringComparison.Ordinal));
+        using var oneClick = await Worker.Http.PostAsync(link, new StringContent("List-Unsubscribe=One-Click", Encoding.ASCII, "application/x-www-form-urlencoded"));
+
+        Assert.Equal(200, (int)page.StatusCode);
+        Assert.Contains("<form method=\"post\"", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(400, (int)forged.StatusCode);
+        Assert.Equal(200, (int)oneClick.StatusCode);
+        Assert.Equal(["1"], await StorageProbe.ColumnAsync(_folder.Database, "SELECT unsubscribed FROM customers WHERE customer_id = 'c-1'"));
+
+        // A customer who unsubscribed before signing up gets no welcome mail: it is recorded as suppressed.
+        var token = UnsubscribeToken.Create("c-2", Secret);
+        using var early = await Worker.Http.PostAsync($"/unsubscribe?c=c-2&t={token}", new StringContent("List-Unsubscribe=One-Click", Encoding.ASCII, "application/x-www-form-urlencoded"));
+        var signUp = await Worker.PostEventsAsync(SignUp("e-2", "c-2"));
+        Assert.Equal(200, (int)early.StatusCode);
+        Assert.Equal(0, signUp.Body.GetProperty("sends").GetInt32());
+        Assert.Contains("suppressed", await StorageProbe.ColumnAsync(_folder.Database, "SELECT kind FROM outcomes WHERE customer_id = 'c-2'"));
+    }
+
+    private async Task<MimeMessage> WaitForEmailAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var files = Directory.Exists(_folder.Eml) ? Directory.GetFiles(_folder.Eml, "*.eml") : [];
+            if (files.Length > 0)
+                return await MimeMessage.LoadAsync(files[0]);
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException("no email within 30s:\n" + Worker.Output);
+            await Task.Delay(200);
+        }
+    }
+
+    private static string SignUp(string eventId, string customerId) => Json(eventId, customerId, "customer.signed_up");
+
+    /// <summary>An event happening now, for a customer whose local time is inside the samples' send windows
+    /// (09:00 to 20:00), so the welcome mail goes out at once.</summary>
+    private static string Json(string eventId, string customerId, string type) => JsonSerializer.Serialize(new
+    {
+        eventId,
+        customerId,
+        type,
+        occurredAt = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+        properties = new { source = "test" },
+        customer = new { email = $"{customerId}@example.com", firstName = "Ann", timeZone = DaytimeZone() },
+    });
+
+    private static readonly string[] Zones = ["Europe/Amsterdam", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", "Asia/Kolkata", "Australia/Sydney", "UTC"];
+
+    private static string DaytimeZone() =>
+        Zones.First(zone => TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById(zone)).Hour is >= 9 and < 20);
+}

@@ -1,0 +1,47 @@
+using Orchestrator.Worker.Tests.Support;
+
+namespace Orchestrator.Worker.Tests.Startup;
+
+/// <summary>A wrong setting stops the worker at start with a message that names it, as the operator would write it.</summary>
+[Collection(WorkerProcessGroup.Name)]
+public sealed class InvalidSettingsTests : IDisposable
+{
+    private readonly WorkerFolder _folder = new WorkerFolder().WithSampleJourneys();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Theory]
+    [InlineData("Orchestrator__Scheduling__PollIntervalMilliseconds", "5", "Orchestrator:Scheduling:PollIntervalMilliseconds: The field PollIntervalMilliseconds must be between 100 and 60000.")]
+    [InlineData("Orchestrator__Messaging__Transport", "Kafka", "'Kafka' at 'Orchestrator:Messaging:Transport'", "(use one of: None, RabbitMq)")]
+    [InlineData("Orchestrator__Sending__FrequencyCap__Period", "often", "Orchestrator:Sending:FrequencyCap:Period is not a duration")]
+    [InlineData("Orchestrator__Email__Port", "0", "Orchestrator:Email:Port: The field Port must be between 1 and 65535.")]
+    [InlineData("Orchestrator__Journeys__Folder", "no-such-folder", "Orchestrator:Journeys:Folder: 'no-such-folder' does not exist")]
+    public async Task A_wrong_setting_stops_the_worker_with_a_message_naming_it(string variable, string value, params string[] expected)
+    {
+        var settings = _folder.Settings(ExternalProcess.FreePort());
+        settings[variable] = value;
+
+        var (exit, output) = await WorkerProcess.RunToExitAsync(_folder.Path, settings, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(3, exit);
+        Assert.Contains("orchestrator-worker did not start: fix these settings", output, StringComparison.Ordinal);
+        foreach (var text in expected)
+            Assert.Contains(text, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Several_wrong_settings_are_all_reported_at_once()
+    {
+        var settings = _folder.Settings(ExternalProcess.FreePort());
+        settings["Orchestrator__Scheduling__Clustered"] = "true";
+        settings["Orchestrator__Scheduling__LeaseSeconds"] = "5";
+        settings["Orchestrator__Scheduling__PollIntervalMilliseconds"] = "6000";
+
+        var (exit, output) = await WorkerProcess.RunToExitAsync(_folder.Path, settings, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(3, exit);
+        Assert.Contains("Orchestrator:Scheduling:Clustered needs Store SqlServer", output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Scheduling:LeaseSeconds must be longer than PollIntervalMilliseconds", output, StringComparison.Ordinal);
+    }
+}
