@@ -63,8 +63,14 @@ public sealed partial class OutboxDispatcher : BackgroundService
         try
         {
             await MarkAbandonedAsync(stoppingToken).ConfigureAwait(false);
+            var nextSweep = _time.GetUtcNow() + SweepInterval;
             while (!stoppingToken.IsCancellationRequested)
             {
+                if (_time.GetUtcNow() >= nextSweep)
+                {
+                    await SweepAbandonedAsync(stoppingToken).ConfigureAwait(false);
+                    nextSweep = _time.GetUtcNow() + SweepInterval;
+                }
                 IReadOnlyList<EmailToSend> batch;
                 try
                 {
@@ -114,6 +120,29 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 LogOutboxError(ex, "mark abandoned");
                 await Task.Delay(OutboxErrorDelay, _time, stoppingToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    // Half the abandon time: a crashed worker's sends are reported within 1.5 × AbandonAfter by the workers still running.
+    private TimeSpan SweepInterval => _options.AbandonAfter / 2;
+
+    /// <summary>
+    /// While running: another worker that crashed without coming back (its WorkerId never starts again) leaves sends
+    /// 'sending'; the workers still running report them once they are older than AbandonAfter. Not this worker's own,
+    /// which may be in flight; a failure waits for the next sweep.
+    /// </summary>
+    private async Task SweepAbandonedAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var now = _time.GetUtcNow();
+            var abandoned = await _outbox.MarkAbandonedAsync(null, now - _options.AbandonAfter, now, stoppingToken).ConfigureAwait(false);
+            if (abandoned > 0)
+                LogAbandoned(abandoned, "another worker", _options.AbandonAfter);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogOutboxError(ex, "sweep abandoned");
         }
     }
 

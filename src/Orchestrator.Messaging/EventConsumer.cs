@@ -23,23 +23,18 @@ public sealed partial class EventConsumer(EventIngress ingress, ILogger<EventCon
     private static partial void LogConsumed(ILogger logger, string eventId, IngestStatus status, int outcomes, int sends);
 }
 
-/// <summary>Retry and concurrency for the consumer, in one place.</summary>
-public sealed class EventConsumerDefinition(Microsoft.Extensions.Options.IOptions<MessagingOptions> options) : ConsumerDefinition<EventConsumer>
+/// <summary>Retries for the consumer, in one place; order and concurrency are the partitions' (see <see cref="MessagingExtensions"/>).</summary>
+public sealed class EventConsumerDefinition : ConsumerDefinition<EventConsumer>
 {
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<EventConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        // Database contention and the like pass; a malformed event never will, so it skips the retries.
+        // Database contention and the like pass; a malformed event never will, so it skips the retries. A partition
+        // decides one event at a time, so a retry holds back the events behind it and the customer's order is kept.
         endpointConfigurator.UseMessageRetry(r =>
         {
             r.Intervals(100, 500, 2_000, 5_000);
             r.Ignore<InvalidEventException>();
             r.Ignore<System.Text.Json.JsonException>();
         });
-        // Events of one customer run one at a time and in arrival order in this process; across processes the queue's single
-        // active consumer keeps the order (MessagingOptions.SingleActiveConsumer) and the store's customer lock serializes.
-        consumerConfigurator.Message<CustomerEvent>(m => m.UsePartitioner(options.Value.ConcurrentMessageLimit, c => PartitionKey(c.Message.CustomerId)));
     }
-
-    private static Guid PartitionKey(string? customerId) =>
-        new(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(customerId ?? "")).AsSpan(0, 16));
 }

@@ -12,13 +12,13 @@ public static class MessagingExtensions
 {
     /// <summary>
     /// RabbitMQ intake with MassTransit when <c>Orchestrator:Messaging:Transport</c> is <c>RabbitMq</c>. Publishers in any
-    /// language send the event JSON (no envelope, content type application/json or none) to the exchange named like the
-    /// queue; .NET publishers may also publish <see cref="CustomerEvent"/> with MassTransit.
+    /// language send the event JSON (no envelope, content type application/json or none) to the exchange named
+    /// <see cref="MessagingOptions.QueueName"/>, routing key = customerId; .NET publishers may also send
+    /// <see cref="CustomerEvent"/> there with MassTransit.
     /// </summary>
     public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<MessagingOptions>, MessagingOptionsValidator>();
         var options = builder.Configuration.GetSection(MessagingOptions.SectionName).Get<MessagingOptions>() ?? new MessagingOptions();
         if (options.Transport != MessagingTransport.RabbitMq)
             return builder;
@@ -35,22 +35,42 @@ public static class MessagingExtensions
                     h.Password(o.Password);
                     h.PublisherConfirmation = true;
                 });
-                cfg.ReceiveEndpoint(o.QueueName, e =>
+                // One error queue for all partitions: an operator looks in one place.
+                cfg.SendTopology.ErrorQueueNameFormatter = new SharedErrorQueue(o.ErrorQueue);
+                for (var partition = 0; partition < o.Partitions; partition++)
                 {
-                    // The exchange is ours and typeless, so raw JSON from any client reaches the consumer.
-                    e.ConfigureConsumeTopology = false;
-                    e.DefaultContentType = new ContentType("application/json");
-                    e.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
-                    if (o.QuorumQueue)
-                        e.SetQuorumQueue();
-                    // Per-customer order across processes: the partitioner below only orders events within one worker.
-                    e.SingleActiveConsumer = o.SingleActiveConsumer;
-                    e.PrefetchCount = o.PrefetchCount;
-                    e.ConcurrentMessageLimit = o.ConcurrentMessageLimit;
-                    e.ConfigureConsumer<EventConsumer>(context);
-                });
+                    cfg.ReceiveEndpoint(o.PartitionQueue(partition), e =>
+                    {
+                        // The exchanges are ours and typeless, so raw JSON from any client reaches the consumer.
+                        e.ConfigureConsumeTopology = false;
+                        e.DefaultContentType = new ContentType("application/json");
+                        e.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
+                        if (o.QuorumQueue)
+                            e.SetQuorumQueue();
+                        // Per-customer order: a customer's events always land in the same partition (consistent hash of
+                        // the routing key), a partition decides one event at a time in delivery order (RabbitMQ's
+                        // consumer dispatch is sequential at a limit of 1), and one worker at a time consumes it.
+                        e.SingleActiveConsumer = o.SingleActiveConsumer;
+                        e.ConcurrentMessageLimit = 1;
+                        e.PrefetchCount = o.PrefetchCount;
+                        if (o.Partitions > 1)
+                        {
+                            e.Bind(o.QueueName, x =>
+                            {
+                                x.ExchangeType = "x-consistent-hash";
+                                x.RoutingKey = "1"; // the partition's weight: all equal
+                            });
+                        }
+                        e.ConfigureConsumer<EventConsumer>(context);
+                    });
+                }
             });
         });
         return builder;
+    }
+
+    private sealed class SharedErrorQueue(string name) : IErrorQueueNameFormatter
+    {
+        public string FormatErrorQueueName(string queueName) => name;
     }
 }

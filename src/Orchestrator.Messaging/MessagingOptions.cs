@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
 
 namespace Orchestrator.Messaging;
 
@@ -40,43 +39,48 @@ public sealed class MessagingOptions
     [Required]
     public string Password { get; set; } = "guest";
 
-    /// <summary>The queue, and the fanout exchange of the same name that publishers send to. Default <c>orchestrator-events</c>.
-    /// Unprocessable messages go to <c>&lt;name&gt;_error</c> with the reason in their headers.</summary>
+    /// <summary>
+    /// The exchange publishers send to, and the stem of the queues behind it. Default <c>orchestrator-events</c>. With one
+    /// partition it is a fanout exchange bound to the queue of the same name; with more it is a consistent-hash exchange
+    /// (RabbitMQ's <c>rabbitmq_consistent_hash_exchange</c> plugin) over the queues <c>&lt;name&gt;.0</c> … <c>&lt;name&gt;.N-1</c>.
+    /// Unprocessable messages of every partition go to <c>&lt;name&gt;_error</c> with the reason in their headers.
+    /// </summary>
     [Required]
-    [RegularExpression("^[A-Za-z0-9_.-]+$")]
+    [RegularExpression("^[A-Za-z0-9_-]+$")]
     public string QueueName { get; set; } = "orchestrator-events";
 
-    /// <summary>Declare the queue as a quorum queue (replicated; needs a RabbitMQ cluster to be useful). Default false.
+    /// <summary>
+    /// Queues the events are spread over by the hash of the message's routing key, which publishers set to the
+    /// <c>customerId</c>. Each partition decides one event at a time, in the order RabbitMQ delivers them, so a customer's
+    /// events are decided in publish order while customers of different partitions are decided in parallel. Default 1
+    /// (one queue, no plugin needed); production uses about twice the cores of a worker, e.g. 8. More than 1 needs the
+    /// consistent-hash plugin (<c>rabbitmq-plugins enable rabbitmq_consistent_hash_exchange</c>). Changing it changes the
+    /// exchange's type: delete the exchange, or use a new <see cref="QueueName"/>.
+    /// </summary>
+    [Range(1, 64)]
+    public int Partitions { get; set; } = 1;
+
+    /// <summary>Declare the queues as quorum queues (replicated; needs a RabbitMQ cluster to be useful). Default false.
     /// An existing queue keeps the type it was declared with.</summary>
     public bool QuorumQueue { get; set; }
 
     /// <summary>
-    /// Default true: RabbitMQ's single active consumer. With several workers one consumes the queue at a time and
-    /// another takes over within seconds when it stops, so every customer's events are decided in the order they were
-    /// published, also across workers (within a worker, <see cref="ConcurrentMessageLimit"/> events of different customers
-    /// run at once). The other workers still fire timers and send email. False lets every worker consume at once: more
-    /// event throughput, but two events of one customer published moments apart may then be decided out of order.
-    /// An existing queue keeps the arguments it was declared with: delete it, or use a new
-    /// <see cref="QueueName"/>, to change this or <see cref="QuorumQueue"/>.
+    /// Default true: RabbitMQ's single active consumer on every partition queue. With several workers one consumes a
+    /// partition at a time (in practice the worker that started first) and another takes over within seconds when it
+    /// stops, so every customer's events are decided in publish order, also across workers. All workers fire timers and
+    /// send email either way. False lets every worker consume every partition at once: more event throughput, but two
+    /// events of one customer published moments apart may then be decided out of order by two workers.
+    /// An existing queue keeps the arguments it was declared with: delete it, or use a new <see cref="QueueName"/>.
     /// </summary>
     public bool SingleActiveConsumer { get; set; } = true;
 
-    /// <summary>Events handled at once per worker. Default 16.</summary>
-    [Range(1, 1024)]
-    public int ConcurrentMessageLimit { get; set; } = 16;
-
-    /// <summary>Messages RabbitMQ delivers ahead. Default 32.</summary>
+    /// <summary>Messages RabbitMQ delivers ahead per partition. Default 16.</summary>
     [Range(1, 10_000)]
-    public int PrefetchCount { get; set; } = 32;
-}
+    public int PrefetchCount { get; set; } = 16;
 
-internal sealed class MessagingOptionsValidator : IValidateOptions<MessagingOptions>
-{
-    public ValidateOptionsResult Validate(string? name, MessagingOptions options)
-    {
-        var failures = new List<string>();
-        if (options.PrefetchCount < options.ConcurrentMessageLimit)
-            failures.Add($"{MessagingOptions.SectionName}:PrefetchCount ({options.PrefetchCount}) must be at least ConcurrentMessageLimit ({options.ConcurrentMessageLimit}), or workers sit idle");
-        return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
-    }
+    /// <summary>The queue of partition <paramref name="index"/>.</summary>
+    public string PartitionQueue(int index) => Partitions == 1 ? QueueName : $"{QueueName}.{index}";
+
+    /// <summary>Where unprocessable messages of every partition go.</summary>
+    public string ErrorQueue => QueueName + "_error";
 }

@@ -16,7 +16,7 @@ internal sealed class InMemoryTestOutbox : IOutbox
 
     public sealed record Call(string Operation, string SendKey, string? Reason, DateTimeOffset At);
 
-    public sealed record AbandonCall(string WorkerId, DateTimeOffset AbandonedBefore, DateTimeOffset Now);
+    public sealed record AbandonCall(string? WorkerId, DateTimeOffset AbandonedBefore, DateTimeOffset Now);
 
     private sealed class Row(EmailToSend email, DateTimeOffset dueAt)
     {
@@ -74,7 +74,7 @@ internal sealed class InMemoryTestOutbox : IOutbox
         return Record(email, "queued", reason, retryAt, "retry");
     }
 
-    public Task<int> MarkAbandonedAsync(string workerId, DateTimeOffset abandonedBefore, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<int> MarkAbandonedAsync(string? workerId, DateTimeOffset abandonedBefore, DateTimeOffset now, CancellationToken cancellationToken)
     {
         lock (_gate) AbandonCalls.Add(new AbandonCall(workerId, abandonedBefore, now));
         return Task.FromResult(0);

@@ -40,6 +40,25 @@ public sealed class OutboxDispatcherTests
     }
 
     [Fact]
+    public async Task Keeps_reporting_sends_abandoned_by_other_workers_while_it_runs()
+    {
+        using var dispatcher = Dispatcher(TestEmails.Options(SmtpTestServer.FreePort(), o => o.AbandonAfter = TimeSpan.FromMinutes(2)), out var sender);
+        await using var _ = sender;
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _outbox.AbandonCalls.Count > 0);
+        // Every minute (half of AbandonAfter) a sweep that leaves this worker's own sends alone.
+        await WaitUntil(() => _outbox.AbandonCalls.Count >= 3, advance: Poll);
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        var calls = _outbox.AbandonCalls.ToList();
+        Assert.Equal("test-worker", calls[0].WorkerId);
+        Assert.All(calls.Skip(1), c => Assert.Null(c.WorkerId));
+        Assert.All(calls.Skip(1), c => Assert.Equal(c.Now - TimeSpan.FromMinutes(2), c.AbandonedBefore));
+        Assert.True(calls[1].Now >= Start + TimeSpan.FromMinutes(1) && calls[2].Now >= calls[1].Now + TimeSpan.FromMinutes(1), string.Join(", ", calls));
+    }
+
+    [Fact]
     public async Task A_transient_failure_is_retried_after_the_backoff_and_then_sent()
     {
         var port = SmtpTestServer.FreePort(); // nothing listens yet: the first attempt fails to connect

@@ -283,6 +283,21 @@ public abstract class JourneyStoreContract : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task A_sweep_without_a_worker_id_reports_only_sends_older_than_the_limit()
+    {
+        await SaveAsync(Decision(RichState("c-1"), sends: [Email("c-1", "k-1", T0)]));
+        await SaveAsync(Decision(RichState("c-2"), sends: [Email("c-2", "k-2", T0)]));
+        var crashed = Assert.Single(await Storage.Outbox.ClaimAsync("crashed", T0, 1, None));
+        var live = Assert.Single(await Storage.Outbox.ClaimAsync("me", T0.AddMinutes(30), 1, None));
+
+        Assert.Equal(1, await Storage.Outbox.MarkAbandonedAsync(null, T0.AddMinutes(10), T0.AddMinutes(35), None));
+
+        var unknown = Assert.Single(await Storage.Outcomes.ReadOutcomesAsync(None), o => o.Kind == OutcomeKind.Unknown);
+        Assert.Equal(crashed.CustomerId, unknown.CustomerId);
+        Assert.Equal(1, await CountAsync($"SELECT COUNT(*) FROM sends WHERE status = 'sending' AND send_key = '{live.SendKey}'"));
+    }
+
+    [SkippableFact]
     public async Task A_bounced_address_is_suppressed()
     {
         await SaveAsync(Decision(RichState("c-1")));

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Publishes a JSONL file of events to RabbitMQ the way a non-.NET backend would: plain JSON bodies,
-content type application/json, persistent, with publisher confirms. Usage:
+content type application/json, persistent, routing key = customerId (the worker's partitions hash it),
+with publisher confirms. Usage:
     publish.py <exchange> <events.jsonl> [host] [port]
 Run with Debian's /usr/bin/python3 (python3-pika)."""
+import json
 import sys
 
 import pika
@@ -21,7 +23,8 @@ with open(path, "rb") as events:
         if not line:
             continue
         # Raises if the broker does not confirm: the caller sees the failure.
-        channel.basic_publish(exchange=exchange, routing_key="", body=line,
+        customer = json.loads(line).get("customerId") or ""
+        channel.basic_publish(exchange=exchange, routing_key=str(customer), body=line,
                               properties=pika.BasicProperties(content_type="application/json", delivery_mode=2),
                               mandatory=True)
         count += 1

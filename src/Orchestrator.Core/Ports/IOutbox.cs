@@ -24,6 +24,7 @@ public interface IOutbox
     /// <summary>
     /// Sends left <c>sending</c> by a crashed worker (claimed by <paramref name="workerId"/>, or by anyone before
     /// <paramref name="abandonedBefore"/>) become <c>unknown</c>, with an <c>unknown</c> outcome: reported, not resent.
+    /// A running worker's periodic sweep passes no <paramref name="workerId"/>: its own sends in flight are live.
     /// </summary>
-    Task<int> MarkAbandonedAsync(string workerId, DateTimeOffset abandonedBefore, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<int> MarkAbandonedAsync(string? workerId, DateTimeOffset abandonedBefore, DateTimeOffset now, CancellationToken cancellationToken);
 }

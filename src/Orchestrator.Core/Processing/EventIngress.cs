@@ -38,7 +38,9 @@ public sealed partial class EventIngress(EventProcessor processor, IJourneyCatal
         string? warning = null;
         if (!Reserved.Contains(evt.Type) && !journeys.Current.Uses(evt.Type))
         {
-            warning = $"no journey uses event type '{evt.Type}'; it was recorded and changed nothing";
+            warning = evt.Customer is null
+                ? $"no journey uses event type '{evt.Type}'; it was recorded and changed nothing"
+                : $"no journey uses event type '{evt.Type}'; it was recorded, its customer fields updated the profile, nothing else changed";
             LogUnusedType(logger, evt.Type, evt.EventId);
         }
         return new IngestResult(evt.EventId, IngestStatus.Processed, warning, decision.Outcomes.Count, decision.Sends.Count);
@@ -61,6 +63,6 @@ public sealed partial class EventIngress(EventProcessor processor, IJourneyCatal
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event {EventId} rejected: {Reason}")]
     private static partial void LogRejected(ILogger logger, string eventId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No journey uses event type {Type} (event {EventId}); recorded, nothing changed")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No journey uses event type {Type} (event {EventId}); recorded, no journey changed")]
     private static partial void LogUnusedType(ILogger logger, string type, string eventId);
 }

@@ -55,7 +55,7 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
         }
     }
 
-    public async Task<int> MarkAbandonedAsync(string workerId, DateTimeOffset abandonedBefore, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<int> MarkAbandonedAsync(string? workerId, DateTimeOffset abandonedBefore, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
         var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);

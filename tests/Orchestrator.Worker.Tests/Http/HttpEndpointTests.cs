@@ -82,7 +82,7 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         var items = batch.Body.EnumerateArray().ToList();
         Assert.Equal(["processed", "rejected", "processed"], items.Select(i => i.GetProperty("status").GetString()));
         Assert.Contains("occurredAt", items[1].GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Equal("no journey uses event type 'mystery.happened'; it was recorded and changed nothing", items[2].GetProperty("message").GetString());
+        Assert.Equal("no journey uses event type 'mystery.happened'; it was recorded, its customer fields updated the profile, nothing else changed", items[2].GetProperty("message").GetString());
 
         Assert.Equal(413, tooMany.Status);
         Assert.Equal(["e-2", "e-4"], await StorageProbe.ColumnAsync(_folder.Database, "SELECT event_id FROM inbox ORDER BY event_id"));

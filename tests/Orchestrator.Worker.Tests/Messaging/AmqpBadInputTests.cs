@@ -25,6 +25,7 @@ public sealed class AmqpBadInputTests : IAsyncLifetime
         settings["Orchestrator__Messaging__Transport"] = "RabbitMq";
         settings["Orchestrator__Messaging__Host"] = "127.0.0.1";
         settings["Orchestrator__Messaging__QueueName"] = Broker.Name;
+        settings["Orchestrator__Messaging__Partitions"] = "2";
         _worker = await WorkerProcess.StartAsync(_folder.Path, settings);
         // The bus declares the exchange as it starts; health may answer a moment before.
         await Broker.WaitForExchangeAsync(Broker.Name, TimeSpan.FromSeconds(30));
@@ -50,10 +51,12 @@ public sealed class AmqpBadInputTests : IAsyncLifetime
             (Event("m-bad-properties", "c-1", "cart.abandoned", properties: "[1, 2]"), null, "event m-bad-properties rejected: properties must be a JSON object"),
             (Event("m-blank-type", "c-1", " "), null, "event m-blank-type rejected: missing required field(s) type"),
         };
+        // Spread over both partitions: their failures meet in one error queue.
+        var routingKey = 0;
         foreach (var (body, contentType, _) in cases)
-            await Broker.PublishAsync(body, contentType);
+            await Broker.PublishAsync(body, contentType, routingKey: $"c-{routingKey++}");
         // Published last: a good event behind the bad ones is still decided.
-        await Broker.PublishAsync(Event("m-good", "c-1", "cart.abandoned"));
+        await Broker.PublishAsync(Event("m-good", "c-1", "cart.abandoned"), routingKey: "c-1");
 
         await Broker.WaitForCountAsync(Broker.ErrorQueue, (uint)cases.Length, TimeSpan.FromSeconds(30));
         await WaitForAsync(async () => (await Outcomes()).Count > 0, "the good event's outcomes");
@@ -65,7 +68,7 @@ public sealed class AmqpBadInputTests : IAsyncLifetime
             var message = Assert.Single(dead, m => m.Body == body);
             Assert.Contains(reason, message.Headers["MT-Fault-Message"], StringComparison.Ordinal);
         }
-        Assert.Equal(0u, await Broker.CountAsync(Broker.Name));
+        Assert.Equal(0u, await Broker.CountAsync(Broker.Name + ".0") + await Broker.CountAsync(Broker.Name + ".1"));
 
         // Only the good event was taken in; the rejected ones left no trace but their log line.
         Assert.Equal(["m-good"], await StorageProbe.ColumnAsync(_folder.Database, "SELECT event_id FROM inbox"));
@@ -78,8 +81,8 @@ public sealed class AmqpBadInputTests : IAsyncLifetime
     [Fact]
     public async Task An_event_of_a_type_no_journey_uses_is_recorded_with_a_warning_and_changes_nothing()
     {
-        await Broker.PublishAsync(Event("m-mystery", "c-2", "mystery.happened"));
-        await Broker.PublishAsync(Event("m-after", "c-2", "cart.abandoned"));
+        await Broker.PublishAsync(Event("m-mystery", "c-2", "mystery.happened"), routingKey: "c-2");
+        await Broker.PublishAsync(Event("m-after", "c-2", "cart.abandoned"), routingKey: "c-2");
 
         await WaitForAsync(async () => (await StorageProbe.ColumnAsync(_folder.Database, "SELECT event_id FROM inbox")).Count == 2, "both events in the inbox");
         await Worker.WaitForOutputAsync("No journey uses event type mystery.happened (event m-mystery)", TimeSpan.FromSeconds(10));

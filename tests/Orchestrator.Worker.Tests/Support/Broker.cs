@@ -34,11 +34,12 @@ internal sealed class Broker : IAsyncDisposable
         return new Broker($"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 17, 60)], connection, channel);
     }
 
-    /// <summary>Publishes one message to the worker's exchange and waits for the broker's confirm.</summary>
-    public async Task PublishAsync(string body, string? contentType = "application/json")
+    /// <summary>Publishes one message to the worker's exchange, routing key = the customer (as the README asks of
+    /// publishers), and waits for the broker's confirm.</summary>
+    public async Task PublishAsync(string body, string? contentType = "application/json", string routingKey = "")
     {
         var properties = new BasicProperties { ContentType = contentType, Persistent = true };
-        await _channel.BasicPublishAsync(Name, "", mandatory: true, properties, Encoding.UTF8.GetBytes(body));
+        await _channel.BasicPublishAsync(Name, routingKey, mandatory: true, properties, Encoding.UTF8.GetBytes(body));
     }
 
     /// <summary>Takes every message now in <paramref name="queue"/>.</summary>
@@ -105,7 +106,7 @@ internal sealed class Broker : IAsyncDisposable
         try
         {
             await using var channel = await _connection.CreateChannelAsync();
-            foreach (var queue in new[] { Name, ErrorQueue, Name + "_skipped" })
+            foreach (var queue in new[] { Name, ErrorQueue, Name + "_skipped" }.Concat(Enumerable.Range(0, 16).Select(p => $"{Name}.{p}")))
             {
                 await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
                 await channel.ExchangeDeleteAsync(queue, ifUnused: false);
