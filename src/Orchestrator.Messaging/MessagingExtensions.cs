@@ -25,6 +25,8 @@ public static class MessagingExtensions
 
         builder.Services.AddMassTransit(bus =>
         {
+            // MassTransit 8.5 reports usage to its vendor by default; a worker talks to its own infrastructure only.
+            bus.DisableUsageTelemetry();
             bus.AddConsumer<EventConsumer, EventConsumerDefinition>();
             bus.UsingRabbitMq((context, cfg) =>
             {

@@ -23,6 +23,9 @@ public sealed partial class EventIngress(EventProcessor processor, IJourneyCatal
 {
     private static readonly HashSet<string> Reserved = [JourneyEngine.Unsubscribed, JourneyEngine.Resubscribed, JourneyEngine.Bounced];
 
+    // Backends publish many types no journey uses (page views): one warning per type and process, not one per event.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _unusedTypesWarned = new(StringComparer.Ordinal);
+
     public async Task<IngestResult> IngestAsync(CustomerEvent evt, CancellationToken cancellationToken)
     {
         if (Validate(evt) is { } problem)
@@ -41,7 +44,10 @@ public sealed partial class EventIngress(EventProcessor processor, IJourneyCatal
             warning = evt.Customer is null
                 ? $"no journey uses event type '{evt.Type}'; it was recorded and changed nothing"
                 : $"no journey uses event type '{evt.Type}'; it was recorded, its customer fields updated the profile, nothing else changed";
-            LogUnusedType(logger, evt.Type, evt.EventId);
+            if (_unusedTypesWarned.TryAdd(evt.Type, 0))
+                LogUnusedType(logger, evt.Type, evt.EventId);
+            else
+                LogUnusedTypeAgain(logger, evt.Type, evt.EventId);
         }
         return new IngestResult(evt.EventId, IngestStatus.Processed, warning, decision.Outcomes.Count, decision.Sends.Count);
     }
@@ -63,6 +69,9 @@ public sealed partial class EventIngress(EventProcessor processor, IJourneyCatal
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event {EventId} rejected: {Reason}")]
     private static partial void LogRejected(ILogger logger, string eventId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No journey uses event type {Type} (event {EventId}); recorded, no journey changed")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No journey uses event type {Type} (event {EventId}); recorded, no journey changed. Further events of this type are logged at Debug level")]
     private static partial void LogUnusedType(ILogger logger, string type, string eventId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "No journey uses event type {Type} (event {EventId}); recorded, no journey changed")]
+    private static partial void LogUnusedTypeAgain(ILogger logger, string type, string eventId);
 }

@@ -80,7 +80,7 @@ public sealed class EndToEndTests(ITestOutputHelper output) : IAsyncLifetime, ID
         KillWorker();
         await publishing;
         await StartWorkerAsync(scenario);
-        // Second crash while waits fire and emails go out: wakeups due meanwhile run late, at their due time.
+        // Second crash while emails go out: a send between 'sending' and SMTP's answer is reported unknown, not resent.
         var secondCrash = scenario.Events[0].OccurredAt + TimeSpan.FromSeconds(12);
         await Task.Delay(Max(TimeSpan.Zero, secondCrash - DateTimeOffset.UtcNow));
         KillWorker();
@@ -89,10 +89,6 @@ public sealed class EndToEndTests(ITestOutputHelper output) : IAsyncLifetime, ID
         await WaitUntilSettledAsync(scenario);
         await AssertMatchesSimulationAsync(scenario, allowUnknown: true);
 
-        // What fell due while the worker was down ran late: its outcomes carry the due time (as simulated) and the
-        // time they were recorded, so the lateness is in the analysis store.
-        var lateness = await StorageProbe.ColumnAsync(Database, "SELECT MAX((julianday(recorded_at) - julianday(at)) * 86400.0) FROM outcomes");
-        Assert.True(double.Parse(lateness.Single(), CultureInfo.InvariantCulture) >= 2.0, $"no outcome was recorded late: {lateness.Single()}s");
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

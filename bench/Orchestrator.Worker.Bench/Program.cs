@@ -1,0 +1,303 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+// The worker's AMQP intake, measured as production runs it (its own process, RabbitMQ, SQLite) and, in the same run,
+// the two raw components it is built on, so the figures read as ratios on a noisy shared machine:
+//   raw RabbitMQ: persistent messages delivered and acknowledged one by one from a queue;
+//   raw SQLite:   one-row write transactions on a WAL file (BEGIN IMMEDIATE, synchronous FULL), as the worker's store
+//                 commits a decision.
+// Each worker run starts on a queue that already holds every event, and its rate is taken from the first to the last
+// inbox commit, so start-up time is not counted.
+//
+//   dotnet run -c Release --project bench/Orchestrator.Worker.Bench -- [--copies 20] [--partitions 1,4,8]
+// Needs RabbitMQ on 127.0.0.1:5672 with the consistent-hash plugin: `bash scripts/services.sh start`.
+
+var copies = int.Parse(Arg("--copies", "20"), CultureInfo.InvariantCulture);
+var partitionCounts = Arg("--partitions", "1,4,8").Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList();
+var root = FindRoot();
+var workerDll = Path.Combine(root, "src", "Orchestrator.Worker", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "orchestrator-worker.dll");
+if (!File.Exists(workerDll))
+    return Fail($"build the worker first: {workerDll} is missing");
+
+var events = Workload(Path.Combine(root, "samples", "events.jsonl"), copies);
+Console.WriteLine($"workload: {events.Count:N0} events ({copies} copies of samples/events.jsonl), {events.Select(e => e.Customer).Distinct().Count():N0} customers");
+
+var factory = new ConnectionFactory { HostName = "127.0.0.1" };
+await using var connection = await factory.CreateConnectionAsync();
+
+var rawRabbit = await RawRabbitMqAsync(connection, events);
+Console.WriteLine($"raw RabbitMQ: {rawRabbit:N0} messages/s delivered and acked (one consumer, prefetch 16)");
+var rawSqlite = RawSqlite();
+Console.WriteLine($"raw SQLite:   {rawSqlite:N0} one-row write transactions/s (WAL, synchronous FULL)");
+
+Console.WriteLine();
+Console.WriteLine("| partitions | worker events/s | ratio to raw RabbitMQ | raw SQLite transactions per event |");
+Console.WriteLine("|---|---|---|---|");
+foreach (var partitions in partitionCounts)
+{
+    var rate = await WorkerAsync(connection, events, partitions);
+    Console.WriteLine($"| {partitions} | {rate:N0} | {rate / rawRabbit:P0} | {rawSqlite / rate:N1} |");
+}
+return 0;
+
+string Arg(string name, string fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+
+static int Fail(string message)
+{
+    Console.Error.WriteLine(message);
+    return 2;
+}
+
+static string FindRoot()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Orchestrator.sln")))
+        dir = dir.Parent;
+    return dir?.FullName ?? throw new InvalidOperationException("Orchestrator.sln not found");
+}
+
+// The sample events for many customers, moved to now (gaps kept) so that no wait falls due during the run.
+static List<(string Customer, string Body)> Workload(string samples, int copies)
+{
+    var lines = File.ReadAllLines(samples).Where(l => l.Trim().Length > 0).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+    var first = lines.Min(l => DateTimeOffset.Parse(l["occurredAt"]!.GetValue<string>(), CultureInfo.InvariantCulture));
+    var shift = DateTimeOffset.UtcNow - first;
+    var events = new List<(DateTimeOffset At, string Customer, string Body)>();
+    for (var copy = 0; copy < copies; copy++)
+    {
+        foreach (var line in lines)
+        {
+            var e = line.DeepClone().AsObject();
+            var customer = $"{e["customerId"]!.GetValue<string>()}-{copy}";
+            var at = DateTimeOffset.Parse(e["occurredAt"]!.GetValue<string>(), CultureInfo.InvariantCulture) + shift;
+            e["customerId"] = customer;
+            e["eventId"] = $"{e["eventId"]!.GetValue<string>()}-{copy}";
+            e["occurredAt"] = at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            if (e["customer"]?["email"] is { } email)
+                e["customer"]!["email"] = email.GetValue<string>().Replace("@", $"+{copy}@", StringComparison.Ordinal);
+            events.Add((at, customer, e.ToJsonString()));
+        }
+    }
+    return events.OrderBy(e => e.At).Select(e => (e.Customer, e.Body)).ToList();
+}
+
+static async Task PublishAsync(IConnection connection, string exchange, string queueForDefaultExchange, List<(string Customer, string Body)> events)
+{
+    await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+    var properties = new BasicProperties { ContentType = "application/json", Persistent = true };
+    // Confirms awaited a window at a time: as fast as a careful publisher goes, and every message is on disk before timing.
+    foreach (var window in events.Chunk(256))
+        await Task.WhenAll(window.Select(e => channel.BasicPublishAsync(exchange, exchange.Length == 0 ? queueForDefaultExchange : e.Customer, true, properties, Encoding.UTF8.GetBytes(e.Body)).AsTask()));
+}
+
+static async Task<double> RawRabbitMqAsync(IConnection connection, List<(string Customer, string Body)> events)
+{
+    await using var channel = await connection.CreateChannelAsync();
+    var queue = $"bench-raw-{Guid.NewGuid():N}";
+    await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+    try
+    {
+        await PublishAsync(connection, "", queue, events);
+        await channel.BasicQosAsync(0, 16, false);
+        var done = new TaskCompletionSource();
+        var received = 0;
+        var clock = new Stopwatch();
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += async (_, delivery) =>
+        {
+            if (received == 0)
+                clock.Start();
+            await channel.BasicAckAsync(delivery.DeliveryTag, false);
+            if (++received == events.Count)
+            {
+                clock.Stop();
+                done.TrySetResult();
+            }
+        };
+        await channel.BasicConsumeAsync(queue, autoAck: false, consumer);
+        await done.Task.WaitAsync(TimeSpan.FromMinutes(5));
+        return (events.Count - 1) / clock.Elapsed.TotalSeconds;
+    }
+    finally
+    {
+        await channel.QueueDeleteAsync(queue, false, false);
+    }
+}
+
+static double RawSqlite()
+{
+    var folder = Directory.CreateTempSubdirectory("orch-bench-sqlite").FullName;
+    try
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(folder, "raw.db")};Pooling=false");
+        connection.Open();
+        using (var setup = connection.CreateCommand())
+        {
+            // SQLite's default synchronous (FULL) as the worker's store keeps it: every commit is on disk before the ack.
+            setup.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE t (id TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT;";
+            setup.ExecuteNonQuery();
+        }
+        const int transactions = 5_000;
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < transactions; i++)
+        {
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO t (id, body) VALUES ($id, $body)";
+            insert.Parameters.AddWithValue("$id", i.ToString(CultureInfo.InvariantCulture));
+            insert.Parameters.AddWithValue("$body", "{\"a\":1}");
+            insert.ExecuteNonQuery();
+            transaction.Commit();
+        }
+        return transactions / clock.Elapsed.TotalSeconds;
+    }
+    finally
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, true);
+    }
+}
+
+async Task<double> WorkerAsync(IConnection connection, List<(string Customer, string Body)> events, int partitions)
+{
+    var folder = Directory.CreateTempSubdirectory("orch-bench-worker").FullName;
+    var name = $"bench-{Guid.NewGuid():N}"[..20];
+    var database = Path.Combine(folder, "data", "orchestrator.db");
+    var port = FreePort();
+    var environment = new Dictionary<string, string>
+    {
+        ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+        ["DOTNET_ENVIRONMENT"] = "Production",
+        ["Logging__LogLevel__Default"] = "Warning",
+        ["Orchestrator__Journeys__Folder"] = Path.Combine(root, "journeys"),
+        ["Orchestrator__Storage__ConnectionString"] = $"Data Source={database}",
+        ["Orchestrator__Scheduling__ConnectionString"] = $"Data Source={Path.Combine(folder, "data", "quartz.db")}",
+        ["Orchestrator__Email__PickupFolder"] = Path.Combine(folder, "eml"),
+        ["Orchestrator__Messaging__Transport"] = "RabbitMq",
+        ["Orchestrator__Messaging__Host"] = "127.0.0.1",
+        ["Orchestrator__Messaging__QueueName"] = name,
+        ["Orchestrator__Messaging__Partitions"] = partitions.ToString(CultureInfo.InvariantCulture),
+    };
+    try
+    {
+        // First start declares the queues; killed, it leaves them for the events to pile up in.
+        using (var declaring = Start(environment, folder))
+        {
+            await WaitForExchangeAsync(connection, name, declaring);
+            declaring.Kill(entireProcessTree: true);
+            await declaring.WaitForExitAsync();
+        }
+        await PublishAsync(connection, name, "", events);
+        // The samples repeat an eventId on purpose (a redelivery): the inbox keeps each once.
+        var distinct = events.Select(e => System.Text.Json.JsonDocument.Parse(e.Body).RootElement.GetProperty("eventId").GetString()).Distinct().Count();
+        using var worker = Start(environment, folder);
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
+        while (Count(database, "SELECT COUNT(*) FROM inbox") < distinct)
+        {
+            if (worker.HasExited || DateTime.UtcNow > deadline)
+                throw new InvalidOperationException($"the worker with {partitions} partitions took in {Count(database, "SELECT COUNT(*) FROM inbox")} of {distinct} events (exited: {worker.HasExited}{(worker.HasExited ? $", code {worker.ExitCode}" : "")})");
+            await Task.Delay(250);
+        }
+        worker.Kill(entireProcessTree: true);
+        await worker.WaitForExitAsync();
+        var span = Seconds(database, "SELECT (julianday(MAX(received_at)) - julianday(MIN(received_at))) * 86400.0 FROM inbox");
+        return (distinct - 1) / span;
+    }
+    finally
+    {
+        await using var channel = await connection.CreateChannelAsync();
+        foreach (var queue in Enumerable.Range(0, partitions).Select(p => partitions == 1 ? name : $"{name}.{p}").Append(name + "_error"))
+        {
+            await channel.QueueDeleteAsync(queue, false, false);
+            await channel.ExchangeDeleteAsync(queue, false);
+        }
+        await channel.ExchangeDeleteAsync(name, false);
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, true);
+    }
+}
+
+Process Start(Dictionary<string, string> environment, string folder)
+{
+    var start = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+    start.ArgumentList.Add(workerDll);
+    foreach (var (key, value) in environment)
+        start.Environment[key] = value;
+    var process = Process.Start(start)!;
+    // The worker logs warnings and errors only (see Logging__LogLevel__Default): show them as they come.
+    DataReceivedEventHandler show = (_, e) =>
+    {
+        if (e.Data is { } line)
+            Console.Error.WriteLine("worker: " + line);
+    };
+    process.OutputDataReceived += show;
+    process.ErrorDataReceived += show;
+    process.BeginOutputReadLine();
+    process.BeginErrorReadLine();
+    return process;
+}
+
+static async Task WaitForExchangeAsync(IConnection connection, string exchange, Process worker)
+{
+    var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+    while (true)
+    {
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            await channel.ExchangeDeclarePassiveAsync(exchange);
+            // The exchange comes first; give the bus a moment to declare and bind every partition queue behind it.
+            await Task.Delay(2_000);
+            return;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException) when (DateTime.UtcNow < deadline && !worker.HasExited)
+        {
+            await Task.Delay(200);
+        }
+    }
+}
+
+static long Count(string database, string sql)
+{
+    if (!File.Exists(database))
+        return 0;
+    try
+    {
+        using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=false");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+    catch (SqliteException)
+    {
+        return 0; // not created yet
+    }
+}
+
+static double Seconds(string database, string sql)
+{
+    using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=false");
+    connection.Open();
+    using var command = connection.CreateCommand();
+    command.CommandText = sql;
+    return Convert.ToDouble(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+}
+
+static int FreePort()
+{
+    using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+    listener.Start();
+    return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+}
