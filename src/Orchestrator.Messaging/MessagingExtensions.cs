@@ -23,6 +23,7 @@ public static class MessagingExtensions
         if (options.Transport != MessagingTransport.RabbitMq)
             return builder;
 
+        builder.Services.AddSingleton<MessagingHealth>();
         builder.Services.AddMassTransit(bus =>
         {
             // MassTransit 8.5 reports usage to its vendor by default; a worker talks to its own infrastructure only.

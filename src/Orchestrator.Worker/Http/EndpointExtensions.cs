@@ -90,15 +90,23 @@ public static class EndpointExtensions
         return Results.Content("<p>You are unsubscribed. You will receive no more marketing email from us.</p>", "text/html");
     }
 
-    private static IResult Health(JourneyCatalogHost journeys)
+    /// <summary>
+    /// The journeys in force and their errors, and the event intake. 503 with <c>status: degraded</c> while RabbitMQ
+    /// intake is configured but not consuming (so orchestrators stop routing to, or restart, the worker); journey
+    /// errors never make it unhealthy: the last good versions run.
+    /// </summary>
+    private static IResult Health(JourneyCatalogHost journeys, IServiceProvider services)
     {
         var errors = journeys.Diagnostics.Where(d => d.Severity == Core.Journeys.DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
+        var intake = services.GetService<Orchestrator.Messaging.MessagingHealth>()?.Check();
+        var healthy = intake?.Healthy ?? true;
         return Results.Json(new
         {
-            status = "ok",
+            status = healthy ? "ok" : "degraded",
             journeys = journeys.Current.Latest.Select(j => new { id = j.Id, version = j.Version }),
             journeyErrors = errors,
-        });
+            intake = intake is null ? "http only (Orchestrator:Messaging:Transport None)" : intake.Description,
+        }, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
     private static bool FixedTimeEquals(string a, string b) =>

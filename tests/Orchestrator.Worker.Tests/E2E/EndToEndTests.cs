@@ -110,7 +110,7 @@ public sealed class EndToEndTests(ITestOutputHelper output) : IAsyncLifetime, ID
         settings["Orchestrator__Sending__DefaultFrom"] = scenario.Sending.DefaultFrom;
         settings["Orchestrator__Sending__FrequencyCap__Count"] = scenario.Sending.FrequencyCap!.Count.ToString(CultureInfo.InvariantCulture);
         settings["Orchestrator__Sending__FrequencyCap__Period"] = scenario.Sending.FrequencyCap.Period;
-        return await WorkerProcess.StartAsync(_folder, settings, health => health.GetProperty("journeys").GetArrayLength() == 4);
+        return await WorkerProcess.StartAsync(_folder, settings, health => health.GetProperty("status").GetString() == "ok" && health.GetProperty("journeys").GetArrayLength() == 4);
     }
 
     private void KillWorker()

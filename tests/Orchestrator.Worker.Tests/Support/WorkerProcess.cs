@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 
@@ -60,7 +59,8 @@ internal sealed class WorkerProcess : IDisposable
     public static int HttpPortOf(IDictionary<string, string> settings) =>
         int.Parse(settings["ASPNETCORE_URLS"].Split(':')[^1], CultureInfo.InvariantCulture);
 
-    /// <summary>Starts the worker and waits until <c>/health</c> answers and satisfies <paramref name="ready"/>.</summary>
+    /// <summary>Starts the worker and waits until <c>/health</c> answers and satisfies <paramref name="ready"/> (by default:
+    /// status ok, which with RabbitMQ means every partition is being consumed).</summary>
     public static async Task<WorkerProcess> StartAsync(string folder, IDictionary<string, string> settings, Func<JsonElement, bool>? ready = null)
     {
         var worker = new WorkerProcess(new ExternalProcess("dotnet", [RepoPaths.WorkerDll], folder, settings), HttpPortOf(settings));
@@ -70,7 +70,7 @@ internal sealed class WorkerProcess : IDisposable
             try
             {
                 var health = await worker.HealthAsync();
-                if (ready is null || ready(health))
+                if (ready?.Invoke(health) ?? health.GetProperty("status").GetString() == "ok")
                     return worker;
             }
             catch (HttpRequestException)
@@ -96,7 +96,12 @@ internal sealed class WorkerProcess : IDisposable
         return (process.ExitCode, process.Output);
     }
 
-    public async Task<JsonElement> HealthAsync() => await Http.GetFromJsonAsync<JsonElement>("/health");
+    /// <summary>The body of <c>/health</c>, whether it says ok (200) or degraded (503).</summary>
+    public async Task<JsonElement> HealthAsync()
+    {
+        using var response = await Http.GetAsync("/health");
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
 
     /// <summary>POST /events with the test API key; the status code and the parsed body.</summary>
     public async Task<(int Status, JsonElement Body)> PostEventsAsync(string json, string? apiKey = ApiKey)

@@ -1,0 +1,29 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Orchestrator.Messaging;
+
+/// <summary>What the worker's <c>/health</c> says about event intake: whether every partition queue is being consumed.</summary>
+public sealed record IntakeHealth(bool Healthy, string Description);
+
+/// <summary>
+/// The bus's own health, in the words an operator needs. A broker that refuses the topology (say, the consistent-hash
+/// plugin is off) otherwise only shows as MassTransit retrying in the log while the worker looks fine.
+/// </summary>
+public sealed class MessagingHealth(IBusControl bus, IOptions<MessagingOptions> options)
+{
+    public IntakeHealth Check()
+    {
+        var result = bus.CheckHealth();
+        if (result.Status == BusHealthStatus.Healthy)
+            return new IntakeHealth(true, $"consuming {options.Value.Partitions} partition(s) of '{options.Value.QueueName}'");
+        var description = result.Description ?? result.Status.ToString();
+        var faults = string.Join("; ", result.Endpoints.Values
+            .Select(e => e.Exception?.GetBaseException().Message ?? e.Description)
+            .Where(m => !string.IsNullOrEmpty(m))
+            .Distinct(StringComparer.Ordinal));
+        if (faults.Contains("x-consistent-hash", StringComparison.Ordinal))
+            description = $"RabbitMQ does not know the exchange type x-consistent-hash, which Orchestrator:Messaging:Partitions > 1 needs: run 'rabbitmq-plugins enable rabbitmq_consistent_hash_exchange' on the broker ({description})";
+        return new IntakeHealth(false, faults.Length > 0 && !description.Contains(faults, StringComparison.Ordinal) ? $"{description}: {faults}" : description);
+    }
+}
