@@ -17,13 +17,15 @@ public sealed class MessagingHealth(IBusControl bus, IOptions<MessagingOptions> 
         var result = bus.CheckHealth();
         if (result.Status == BusHealthStatus.Healthy)
             return new IntakeHealth(true, $"consuming {options.Value.Partitions} partition(s) of '{options.Value.QueueName}'");
-        var description = result.Description ?? result.Status.ToString();
-        var faults = string.Join("; ", result.Endpoints.Values
+        var faults = result.Endpoints.Values
             .Select(e => e.Exception?.GetBaseException().Message ?? e.Description)
-            .Where(m => !string.IsNullOrEmpty(m))
-            .Distinct(StringComparer.Ordinal));
-        if (faults.Contains("x-consistent-hash", StringComparison.Ordinal))
-            description = $"RabbitMQ does not know the exchange type x-consistent-hash, which Orchestrator:Messaging:Partitions > 1 needs: run 'rabbitmq-plugins enable rabbitmq_consistent_hash_exchange' on the broker ({description})";
-        return new IntakeHealth(false, faults.Length > 0 && !description.Contains(faults, StringComparison.Ordinal) ? $"{description}: {faults}" : description);
+            .OfType<string>()
+            .Where(m => m.Length > 0)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        var hint = faults.Any(f => f.Contains("x-consistent-hash", StringComparison.Ordinal))
+            ? "RabbitMQ does not know the exchange type x-consistent-hash, which Orchestrator:Messaging:Partitions > 1 needs: run 'rabbitmq-plugins enable rabbitmq_consistent_hash_exchange' on the broker. "
+            : "";
+        return new IntakeHealth(false, $"{hint}{result.Description ?? result.Status.ToString()}: {string.Join("; ", faults)}");
     }
 }

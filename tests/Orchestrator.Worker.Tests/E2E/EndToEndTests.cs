@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Json;
-using System.Text.Json;
 using MimeKit;
 using Orchestrator.Core.Engine;
 using Orchestrator.Worker.Tests.Support;

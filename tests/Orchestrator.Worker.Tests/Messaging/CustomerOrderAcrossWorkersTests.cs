@@ -46,7 +46,6 @@ public sealed class CustomerOrderAcrossWorkersTests : IAsyncLifetime, IDisposabl
     {
         var broker = _broker!;
         _first = await StartWorkerAsync("worker-a");
-        await broker.WaitForExchangeAsync(broker.Name, TimeSpan.FromSeconds(30));
         _second = await StartWorkerAsync("worker-b");
 
         var published = new List<(string Customer, string EventId)>();

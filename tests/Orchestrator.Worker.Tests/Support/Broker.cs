@@ -70,25 +70,6 @@ internal sealed class Broker : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until the exchange exists (the worker's bus declares it as it starts).</summary>
-    public async Task WaitForExchangeAsync(string exchange, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            await using var channel = await _connection.CreateChannelAsync();
-            try
-            {
-                await channel.ExchangeDeclarePassiveAsync(exchange);
-                return;
-            }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-            }
-        }
-    }
-
     /// <summary>Waits until <paramref name="queue"/> holds <paramref name="count"/> messages or more.</summary>
     public async Task WaitForCountAsync(string queue, uint count, TimeSpan timeout)
     {
