@@ -23,8 +23,10 @@ public sealed class MessagingHealth(IBusControl bus, IOptions<MessagingOptions> 
             .Where(m => m.Length > 0)
             .Distinct(StringComparer.Ordinal)
             .ToList();
-        var hint = faults.Any(f => f.Contains("x-consistent-hash", StringComparison.Ordinal))
-            ? "RabbitMQ does not know the exchange type x-consistent-hash, which Orchestrator:Messaging:Partitions > 1 needs: run 'rabbitmq-plugins enable rabbitmq_consistent_hash_exchange' on the broker. "
+        // Which partition's fault MassTransit holds at a given moment varies (the broker's refusal of the exchange type,
+        // or the closed channel that follows it), so the likeliest cause of a partitioned setup is named outright.
+        var hint = options.Value.Partitions > 1
+            ? "Partitions > 1 needs the exchange type x-consistent-hash: if the broker lacks it, run 'rabbitmq-plugins enable rabbitmq_consistent_hash_exchange' on the broker. "
             : "";
         return new IntakeHealth(false, $"{hint}{result.Description ?? result.Status.ToString()}: {string.Join("; ", faults)}");
     }
