@@ -24,6 +24,7 @@ public sealed class JourneyStorage
         Outbox = new RelationalOutbox(dialect, time);
         Wakeups = new RelationalWakeupStore(dialect);
         Outcomes = new RelationalOutcomeReader(dialect);
+        Analysis = new RelationalAnalysisReader(dialect);
     }
 
     public StorageProvider Provider => _dialect.Provider;
@@ -39,6 +40,13 @@ public sealed class JourneyStorage
     public IWakeupStore Wakeups { get; }
 
     public IOutcomeReader Outcomes { get; }
+
+    /// <summary>The read side for reports, traces and maps, on connections of its own.</summary>
+    public IAnalysisReader Analysis { get; }
+
+    /// <summary>Deletes events received before <paramref name="before"/> from the event log, in batches; returns how many.</summary>
+    public Task<int> DeleteExpiredEventsAsync(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) =>
+        EventLogCleanup.DeleteExpiredAsync(_dialect, before, batchSize, cancellationToken);
 
     /// <summary>The migration versions this build knows, in order.</summary>
     public IReadOnlyList<int> KnownMigrations => _dialect.Migrations.Select(m => m.Version).ToList();

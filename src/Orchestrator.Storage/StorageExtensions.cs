@@ -2,6 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Core.Analysis;
 using Orchestrator.Core.Ports;
 
 namespace Orchestrator.Storage;
@@ -25,7 +27,11 @@ public static class StorageExtensions
         builder.Services.AddSingleton<IOutbox>(sp => sp.GetRequiredService<JourneyStorage>().Outbox);
         builder.Services.AddSingleton<IWakeupStore>(sp => sp.GetRequiredService<JourneyStorage>().Wakeups);
         builder.Services.AddSingleton<IOutcomeReader>(sp => sp.GetRequiredService<JourneyStorage>().Outcomes);
+        builder.Services.AddSingleton<IAnalysisReader>(sp => sp.GetRequiredService<JourneyStorage>().Analysis);
         builder.Services.AddHostedService<StorageMigrationService>();
+        builder.Services.AddOptions<AnalysisOptions>().BindConfiguration(AnalysisOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AnalysisOptions>, AnalysisOptionsValidator>();
+        builder.Services.AddHostedService<EventLogRetentionService>();
         return builder;
     }
 }
@@ -48,4 +54,43 @@ internal sealed class StorageMigrationService(JourneyStorage storage, IOptions<S
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Every problem of the analysis settings, one line each.</summary>
+internal sealed class AnalysisOptionsValidator : IValidateOptions<AnalysisOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AnalysisOptions options) =>
+        options.Problems().ToList() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
+}
+
+/// <summary>Keeps the event log to <see cref="AnalysisOptions.EventRetention"/>: a cleanup at start and then every interval.</summary>
+internal sealed partial class EventLogRetentionService(JourneyStorage storage, IOptions<AnalysisOptions> options, TimeProvider time, ILogger<EventLogRetentionService> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var analysis = options.Value;
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(analysis.CleanupIntervalMinutes), time);
+        do
+        {
+            // Without migrations on start the schema may not be there yet: logged, and the next round tries again.
+            try
+            {
+                var deleted = await storage.DeleteExpiredEventsAsync(time.GetUtcNow() - analysis.EventRetentionSpan, analysis.CleanupBatchSize, stoppingToken).ConfigureAwait(false);
+                if (deleted > 0)
+                    LogDeleted(logger, deleted, analysis.EventRetention);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFailed(logger, ex);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Event log: deleted {Count} events older than {Retention}")]
+    private static partial void LogDeleted(ILogger logger, int count, string retention);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event log cleanup failed; it runs again at the next interval")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -26,7 +26,8 @@ public static class WorkerExtensions
         builder.Services.AddSingleton(sp => new EventProcessor(
             sp.GetRequiredService<JourneyEngine>(),
             sp.GetRequiredService<Core.Ports.IJourneyStore>(),
-            () => sp.GetRequiredService<IJourneyCatalogSource>().Current));
+            () => sp.GetRequiredService<IJourneyCatalogSource>().Current,
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Core.Analysis.AnalysisOptions>>().Value));
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<EventIngress>();
         return builder;

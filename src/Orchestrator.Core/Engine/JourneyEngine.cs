@@ -67,7 +67,7 @@ public sealed class JourneyEngine
                 && run.Matches(goal.When, journey, instance, eventValue))
             {
                 instance.ConvertedAt = at;
-                run.Record(at, journey, instance, null, OutcomeKind.Converted, ("event", evt.Type), ("afterCompletion", true));
+                run.Record(at, journey, instance, null, OutcomeKind.Converted, ("event", evt.Type), ("eventId", evt.EventId), ("afterCompletion", true));
             }
         }
         foreach (var journey in catalog.EnteredBy(evt.Type))
@@ -96,7 +96,8 @@ public sealed class JourneyEngine
             EnteredAt = entry.OccurredAt, EntryEventId = entry.EventId, EntryEventType = entry.Type, EntryProperties = entry.Properties,
             Variant = variant, StepId = step.Id,
         };
-        return journey.Templates[step.Template].Render(BuildScope(journey, instance, CustomerValue(profile), EventValue(entry)), step.Subject);
+        return journey.Templates[step.Template].Render(
+            BuildScope(journey, instance, CustomerValue(profile), EventValue(entry)).Set("send", SendValue(SendKey(instance, step.Id, 0))), step.Subject);
     }
 
     private static void ApplyReserved(CustomerState state, CustomerEvent evt)
@@ -187,6 +188,13 @@ public sealed class JourneyEngine
         hash ^= hash >> 31;
         return hash;
     }
+
+    /// <summary>Deterministic per (journey version, instance, step, occurrence): the outcome's key and the Message-ID.</summary>
+    internal static string SendKey(JourneyInstance instance, string stepId, int occurrence) =>
+        Hash($"{instance.Version}|{instance.Id}|{stepId}|{occurrence.ToString(CultureInfo.InvariantCulture)}", 32);
+
+    internal static FluidValue SendValue(string sendKey) =>
+        Scope.FromObject(new Dictionary<string, FluidValue>(StringComparer.Ordinal) { ["key"] = new StringValue(sendKey) });
 
     internal static bool IsValidAddress(string? email) =>
         !string.IsNullOrWhiteSpace(email) && MailAddress.TryCreate(email, out var parsed) && parsed.Address == email.Trim() && email.Contains('.', StringComparison.Ordinal);
@@ -315,7 +323,7 @@ public sealed class JourneyEngine
                 && Matches(goal.When, journey, instance, eventValue))
             {
                 instance.ConvertedAt = at;
-                Record(at, journey, instance, instance.StepId, OutcomeKind.Converted, ("event", evt.Type));
+                Record(at, journey, instance, instance.StepId, OutcomeKind.Converted, ("event", evt.Type), ("eventId", evt.EventId));
                 if (goal.Exit)
                 {
                     End(instance, journey, at, InstanceStatus.Exited, "goal", instance.StepId);
@@ -535,10 +543,13 @@ public sealed class JourneyEngine
                 }
             }
             var template = journey.Templates[step.Template];
+            // The key is known before rendering, so a template can put it into a survey link ({{ send.key }}) and the
+            // answer is attributed to this very send.
+            var sendKey = SendKey(instance, step.Id, instance.SendCount);
             RenderedEmail email;
             try
             {
-                email = template.Render(ScopeFor(journey, instance, eventValue), step.Subject);
+                email = template.Render(ScopeFor(journey, instance, eventValue).Set("send", SendValue(sendKey)), step.Subject);
             }
             // Rendering runs a marketer's Liquid on one customer's data, so whatever it throws (an include or render
             // the sandbox has no file for, a division by zero, the step limit) belongs to that template and data: the
@@ -553,11 +564,11 @@ public sealed class JourneyEngine
                 Record(at, journey, instance, step.Id, OutcomeKind.Skipped, ("reason", "missing-data:" + email.MissingRequired[0]));
                 return true;
             }
-            var occurrence = instance.SendCount++;
+            instance.SendCount++;
             State.RecentSends.Add(at);
             _sends.Add(new EmailToSend
             {
-                SendKey = Hash($"{instance.Version}|{instance.Id}|{step.Id}|{occurrence.ToString(CultureInfo.InvariantCulture)}", 32),
+                SendKey = sendKey,
                 At = at,
                 JourneyId = journey.Id,
                 Version = instance.Version,

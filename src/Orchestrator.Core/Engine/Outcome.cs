@@ -77,4 +77,8 @@ public sealed record EmailToSend
 public sealed record Wakeup(string CustomerId, string InstanceId, DateTimeOffset DueAt);
 
 /// <summary>What the engine decided for one event or one due timer of one customer.</summary>
-public sealed record Decision(CustomerState State, IReadOnlyList<Outcome> Outcomes, IReadOnlyList<EmailToSend> Sends, IReadOnlyList<Wakeup> Wakeups);
+public sealed record Decision(CustomerState State, IReadOnlyList<Outcome> Outcomes, IReadOnlyList<EmailToSend> Sends, IReadOnlyList<Wakeup> Wakeups)
+{
+    /// <summary>The survey answer the event carried, attributed; saved with the decision.</summary>
+    public Analysis.FeedbackAnswer? Feedback { get; init; }
+}

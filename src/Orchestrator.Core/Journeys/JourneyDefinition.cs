@@ -98,7 +98,8 @@ public sealed record BranchStep(string Id, string? Next, SourceLocation Location
     public override string Kind => "branch";
 }
 
-public sealed record SplitVariant(string Variant, int Weight, string? Next, SourceLocation Location);
+/// <summary>One arm of a split; <see cref="Control"/> marks the arm the others are compared with in reports.</summary>
+public sealed record SplitVariant(string Variant, int Weight, string? Next, SourceLocation Location, bool Control = false);
 
 public sealed record SplitStep(string Id, string? Next, SourceLocation Location, IReadOnlyList<SplitVariant> Variants) : Step(Id, Next, Location)
 {

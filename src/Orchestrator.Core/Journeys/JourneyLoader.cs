@@ -33,7 +33,7 @@ public static partial class JourneyLoader
     private static readonly string[] EmailKeys = ["template", "subject"];
     private static readonly string[] WaitUntilKeys = ["time", "days"];
     private static readonly string[] WaitForKeys = ["event", "when", "timeout", "on_event", "on_timeout"];
-    private static readonly string[] SplitKeys = ["variant", "weight", "next"];
+    private static readonly string[] SplitKeys = ["variant", "weight", "next", "control"];
     private static readonly Dictionary<string, DayOfWeek> Days = new(StringComparer.Ordinal)
     {
         ["mon"] = DayOfWeek.Monday, ["tue"] = DayOfWeek.Tuesday, ["wed"] = DayOfWeek.Wednesday, ["thu"] = DayOfWeek.Thursday,
@@ -589,9 +589,12 @@ public static partial class JourneyLoader
                         Error(ValueAt(weightNode), $"weight '{value}' must be a positive whole number (weights are relative, e.g. 45/45/10)");
                 }
                 var target = OptionalText(item, "next");
+                var control = OptionalBool(item, "control") ?? false;
+                if (control && variants.Any(v => v.Control))
+                    Error(At(Get(item, "control")!), "only one variant of a split can be the control ('control: true')");
                 if (variant is not null && weight > 0)
                 {
-                    variants.Add(new SplitVariant(variant, weight, target, At(item)));
+                    variants.Add(new SplitVariant(variant, weight, target, At(item), control));
                     Reference(item, "next", $"step '{id}': variant '{variant}' next");
                 }
             }

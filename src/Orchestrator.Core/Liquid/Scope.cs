@@ -13,9 +13,14 @@ public sealed class Scope
     private readonly List<KeyValuePair<string, FluidValue>> _values = new(4);
     private TemplateContext? _conditions;
 
+    /// <summary>Sets a name, replacing an earlier value of the same name.</summary>
     public Scope Set(string name, FluidValue value)
     {
-        _values.Add(new(name, value));
+        var index = _values.FindIndex(v => v.Key == name);
+        if (index >= 0)
+            _values[index] = new(name, value);
+        else
+            _values.Add(new(name, value));
         _conditions = null;
         return this;
     }

@@ -1,11 +1,12 @@
 using Orchestrator.Contracts;
+using Orchestrator.Core.Analysis;
 using Orchestrator.Core.Engine;
 
 namespace Orchestrator.Core.Ports;
 
 /// <summary>
-/// Durable state behind the engine: profiles and instances, the outcome log, the inbox of processed event ids,
-/// wakeups and the outbox of sends. Everything one event decides is saved in one unit of work.
+/// Durable state behind the engine: profiles and instances, the outcome log, the inbox of processed event ids with
+/// the event log of their payloads, feedback answers, wakeups and the outbox of sends. Everything one event decides is saved in one unit of work.
 /// </summary>
 public interface IJourneyStore
 {
@@ -17,11 +18,17 @@ public interface IJourneyStore
 /// <summary>One atomic change for one customer; disposed without <see cref="CommitAsync"/> it changes nothing.</summary>
 public interface IJourneyUnitOfWork : IAsyncDisposable
 {
-    /// <summary>Adds the event to the inbox; false when its <c>eventId</c> was processed before.</summary>
+    /// <summary>Adds the event to the inbox and its payload to the event log; false when its <c>eventId</c> was processed before.</summary>
     Task<bool> TryAddToInboxAsync(CustomerEvent evt, CancellationToken cancellationToken);
 
     /// <summary>The customer's state, or null for a customer never seen.</summary>
     Task<CustomerState?> LoadCustomerAsync(CancellationToken cancellationToken);
+
+    /// <summary>The send with this key (any customer's), for feedback attribution; null when there is none.</summary>
+    Task<SendReference?> FindSendAsync(string sendKey, CancellationToken cancellationToken);
+
+    /// <summary>This customer's latest email sent (decided) at or after <paramref name="since"/> and at or before <paramref name="until"/>.</summary>
+    Task<SendReference?> LastSentAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken);
 
     /// <summary>Stores the new state, appends the outcomes, replaces the customer's wakeups and queues the sends.</summary>
     Task SaveAsync(Decision decision, CancellationToken cancellationToken);

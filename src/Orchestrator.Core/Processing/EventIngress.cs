@@ -21,7 +21,7 @@ public sealed record IngestResult(string EventId, IngestStatus Status, string? M
 /// </summary>
 public sealed partial class EventIngress(EventProcessor processor, IJourneyCatalogSource journeys, OutboxSignal outbox, ILogger<EventIngress> logger)
 {
-    private static readonly HashSet<string> Reserved = [JourneyEngine.Unsubscribed, JourneyEngine.Resubscribed, JourneyEngine.Bounced];
+    private static readonly HashSet<string> Reserved = [JourneyEngine.Unsubscribed, JourneyEngine.Resubscribed, JourneyEngine.Bounced, Analysis.FeedbackEvent.Type];
 
     // Backends publish many types no journey uses (page views): one warning per type and process, not one per event.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _unusedTypesWarned = new(StringComparer.Ordinal);
@@ -63,7 +63,7 @@ public sealed partial class EventIngress(EventProcessor processor, IJourneyCatal
             return $"missing required field(s) {string.Join(", ", missing)}";
         if (evt.Properties is { } p && p.ValueKind is not (System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Undefined or System.Text.Json.JsonValueKind.Null))
             return "properties must be a JSON object";
-        return null;
+        return Analysis.FeedbackEvent.Validate(evt);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event {EventId} rejected: {Reason}")]

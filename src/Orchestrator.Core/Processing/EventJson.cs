@@ -93,7 +93,14 @@ public static class EventJson
             Properties = properties,
             Customer = customer,
         };
-        error = null;
+        // Reserved types with rules of their own (a survey answer's metric and score) are checked here too, so the
+        // simulator's reader rejects what the worker rejects.
+        error = Analysis.FeedbackEvent.Validate(evt);
+        if (error is not null)
+        {
+            evt = null;
+            return false;
+        }
         return true;
     }
 

@@ -1,4 +1,5 @@
 using Orchestrator.Contracts;
+using Orchestrator.Core.Analysis;
 using Orchestrator.Core.Engine;
 using Orchestrator.Core.Journeys;
 using Orchestrator.Core.Ports;
@@ -9,8 +10,10 @@ namespace Orchestrator.Core.Processing;
 /// The one way events and timers reach the engine, in the simulator and in the worker alike: deduplicate the
 /// event, load the customer, decide, and save everything the decision holds in one unit of work.
 /// </summary>
-public sealed class EventProcessor(JourneyEngine engine, IJourneyStore store, Func<JourneyCatalog> catalog)
+public sealed class EventProcessor(JourneyEngine engine, IJourneyStore store, Func<JourneyCatalog> catalog, AnalysisOptions? analysis = null)
 {
+    private readonly AnalysisOptions _analysis = analysis ?? new AnalysisOptions();
+
     /// <summary>The decision, or null when the event id was processed before.</summary>
     public async Task<Decision?> ProcessEventAsync(CustomerEvent evt, CancellationToken cancellationToken)
     {
@@ -19,6 +22,8 @@ public sealed class EventProcessor(JourneyEngine engine, IJourneyStore store, Fu
             return null;
         var state = await unit.LoadCustomerAsync(cancellationToken).ConfigureAwait(false);
         var decision = engine.HandleEvent(catalog(), state, evt);
+        if (evt.Type == FeedbackEvent.Type)
+            decision = decision with { Feedback = await FeedbackAttribution.AttributeAsync(evt, state, unit, _analysis, cancellationToken).ConfigureAwait(false) };
         await unit.SaveAsync(decision, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
         return decision;

@@ -1,4 +1,5 @@
 using Orchestrator.Contracts;
+using Orchestrator.Core.Analysis;
 using Orchestrator.Core.Engine;
 using Orchestrator.Core.Ports;
 
@@ -14,6 +15,7 @@ public sealed class InMemoryJourneyStore : IJourneyStore, IDisposable
     private readonly Dictionary<string, CustomerState> _customers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _inbox = new(StringComparer.Ordinal);
     private readonly List<Decision> _decisions = [];
+    private readonly Dictionary<string, SendReference> _sends = new(StringComparer.Ordinal);
 
     /// <summary>Every committed decision, in commit order.</summary>
     public IReadOnlyList<Decision> Decisions => _decisions;
@@ -40,6 +42,15 @@ public sealed class InMemoryJourneyStore : IJourneyStore, IDisposable
             return Task.FromResult(!store._inbox.Contains(evt.EventId));
         }
 
+        public Task<SendReference?> FindSendAsync(string sendKey, CancellationToken cancellationToken) =>
+            Task.FromResult(store._sends.GetValueOrDefault(sendKey));
+
+        // Every decided send counts as sent here, as it does in the simulator's outcomes.
+        public Task<SendReference?> LastSentAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken) =>
+            Task.FromResult(store._sends.Values
+                .Where(s => s.CustomerId == customerId && s.At >= since && s.At <= until)
+                .OrderBy(s => s.At).LastOrDefault());
+
         public Task<CustomerState?> LoadCustomerAsync(CancellationToken cancellationToken) =>
             Task.FromResult(store._customers.GetValueOrDefault(customerId));
 
@@ -58,6 +69,8 @@ public sealed class InMemoryJourneyStore : IJourneyStore, IDisposable
                 _decision.State.Revision++;
                 store._customers[customerId] = _decision.State;
                 store._decisions.Add(_decision);
+                foreach (var send in _decision.Sends)
+                    store._sends.TryAdd(send.SendKey, new SendReference(send.SendKey, send.CustomerId, send.JourneyId, send.Version, send.StepId, send.InstanceId, send.At));
             }
             Release();
             return Task.CompletedTask;

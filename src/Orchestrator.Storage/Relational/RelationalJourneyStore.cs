@@ -2,6 +2,7 @@ using System.Data;
 using System.Data.Common;
 using Dapper;
 using Orchestrator.Contracts;
+using Orchestrator.Core.Analysis;
 using Orchestrator.Core.Engine;
 using Orchestrator.Core.Ports;
 
@@ -47,20 +48,54 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
             ThrowIfDone();
             try
             {
+                var receivedAt = dialect.Time(time.GetUtcNow());
                 var added = await connection.ExecuteAsync(dialect.Command(_sql.InsertInbox, new
                 {
                     eventId = evt.EventId,
                     customerId = evt.CustomerId,
                     eventType = evt.Type,
-                    receivedAt = dialect.Time(time.GetUtcNow()),
+                    receivedAt,
                 }, transaction, cancellationToken)).ConfigureAwait(false);
-                return added > 0;
+                if (added == 0)
+                    return false;
+                // The event log: the payload, in the decision's transaction, so a replay sees exactly what was decided.
+                await connection.ExecuteAsync(dialect.Command(_sql.InsertEvent, new
+                {
+                    eventId = evt.EventId,
+                    customerId = evt.CustomerId,
+                    eventType = evt.Type,
+                    occurredAt = dialect.Time(evt.OccurredAt),
+                    receivedAt,
+                    propertiesJson = StateJson.WriteElement(evt.Properties),
+                    customerJson = StateJson.WriteCustomerUpdate(evt.Customer),
+                }, transaction, cancellationToken)).ConfigureAwait(false);
+                return true;
             }
             catch (DbException ex) when (dialect.IsDuplicateKey(ex))
             {
                 // Another unit inserted the same event id at the same moment and committed first.
                 return false;
             }
+        }
+
+        public async Task<SendReference?> FindSendAsync(string sendKey, CancellationToken cancellationToken)
+        {
+            ThrowIfDone();
+            var row = await connection.QuerySingleOrDefaultAsync<SendReferenceRow>(
+                dialect.Command(_sql.SelectSendByKey, new { sendKey }, transaction, cancellationToken)).ConfigureAwait(false);
+            return row?.ToReference();
+        }
+
+        public async Task<SendReference?> LastSentAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken)
+        {
+            ThrowIfDone();
+            var row = await connection.QuerySingleOrDefaultAsync<SendReferenceRow>(dialect.Command(_sql.SelectLastSent, new
+            {
+                customerId,
+                since = dialect.Time(since),
+                until = dialect.Time(until),
+            }, transaction, cancellationToken)).ConfigureAwait(false);
+            return row?.ToReference();
         }
 
         public async Task<CustomerState?> LoadCustomerAsync(CancellationToken cancellationToken)
@@ -130,6 +165,27 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
                     instanceId = w.InstanceId,
                     dueAt = dialect.Time(w.DueAt),
                 }), transaction, cancellationToken)).ConfigureAwait(false);
+            }
+
+            if (decision.Feedback is { } answer)
+            {
+                await connection.ExecuteAsync(dialect.Command(_sql.InsertFeedback, new
+                {
+                    eventId = answer.EventId,
+                    customerId = answer.CustomerId,
+                    at = dialect.Time(answer.At),
+                    metric = answer.Metric,
+                    score = answer.Score,
+                    level = StoredEnum.Write(answer.Level),
+                    attributed = answer.Attributed,
+                    journeyId = answer.JourneyId,
+                    version = answer.Version,
+                    stepId = answer.StepId,
+                    instanceId = answer.InstanceId,
+                    sendKey = answer.SendKey,
+                    comment = answer.Comment,
+                    recordedAt = now,
+                }, transaction, cancellationToken)).ConfigureAwait(false);
             }
 
             if (state.BouncedAddress is { Length: > 0 } bounced)

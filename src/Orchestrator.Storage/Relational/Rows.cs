@@ -72,3 +72,54 @@ internal sealed class WakeupClaimRow
     public string CustomerId { get; set; } = "";
     public object DueAt { get; set; } = "";
 }
+
+internal sealed class SendReferenceRow
+{
+    public string SendKey { get; set; } = "";
+    public string CustomerId { get; set; } = "";
+    public string JourneyId { get; set; } = "";
+    public string Version { get; set; } = "";
+    public string StepId { get; set; } = "";
+    public string InstanceId { get; set; } = "";
+    public object At { get; set; } = "";
+
+    public Orchestrator.Core.Analysis.SendReference ToReference() => new(SendKey, CustomerId, JourneyId, Version, StepId, InstanceId, StoredTime.Read(At));
+}
+
+internal sealed class OutcomeFactRow
+{
+    public object At { get; set; } = "";
+    public string CustomerId { get; set; } = "";
+    public string InstanceId { get; set; } = "";
+    public string Version { get; set; } = "";
+    public string? StepId { get; set; }
+    public string Kind { get; set; } = "";
+    public string? Variant { get; set; }
+    public string? Reason { get; set; }
+    public string? EventId { get; set; }
+}
+
+internal sealed class FeedbackRow
+{
+    public string EventId { get; set; } = "";
+    public string CustomerId { get; set; } = "";
+    public object At { get; set; } = "";
+    public string Metric { get; set; } = "";
+    public double Score { get; set; }
+    public string Level { get; set; } = "";
+    public bool Attributed { get; set; }
+    public string? JourneyId { get; set; }
+    public string? Version { get; set; }
+    public string? StepId { get; set; }
+    public string? InstanceId { get; set; }
+    public string? SendKey { get; set; }
+    public string? Comment { get; set; }
+}
+
+internal sealed class LoggedEventRow
+{
+    public string EventId { get; set; } = "";
+    public string CustomerId { get; set; } = "";
+    public string Type { get; set; } = "";
+    public object OccurredAt { get; set; } = "";
+}

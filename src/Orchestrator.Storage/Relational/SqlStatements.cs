@@ -42,4 +42,22 @@ internal sealed record SqlStatements
     public required string NextWakeup { get; init; }
 
     public required string SelectOutcomes { get; init; }
+
+    // The event log and feedback, written in the decision's unit of work.
+    public required string InsertEvent { get; init; }
+    public required string InsertFeedback { get; init; }
+    public required string SelectSendByKey { get; init; }
+
+    /// <summary>The customer's latest send in a time range that did not fail.</summary>
+    public required string SelectLastSent { get; init; }
+
+    /// <summary>Deletes at most @batch events received before @before; the cleanup repeats it until it deletes none.</summary>
+    public required string DeleteExpiredEvents { get; init; }
+
+    // The analysis read side (IAnalysisReader).
+    public required string SelectJourneyIds { get; init; }
+    public required string SelectJourneyOutcomes { get; init; }
+    public required string SelectConversions { get; init; }
+    public required string SelectFeedback { get; init; }
+    public required string SelectEventsOfType { get; init; }
 }

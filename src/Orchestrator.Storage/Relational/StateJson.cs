@@ -26,6 +26,30 @@ internal static class StateJson
         [property: JsonPropertyName("timeZone")] string? TimeZone,
         [property: JsonPropertyName("attributes")] Dictionary<string, JsonElement>? Attributes);
 
+    // An event's "customer" fields as the event format writes them, so a stored event reads back as it came in.
+    private sealed record CustomerUpdateDocument(
+        [property: JsonPropertyName("email")] string? Email,
+        [property: JsonPropertyName("firstName")] string? FirstName,
+        [property: JsonPropertyName("lastName")] string? LastName,
+        [property: JsonPropertyName("locale")] string? Locale,
+        [property: JsonPropertyName("timeZone")] string? TimeZone,
+        [property: JsonPropertyName("attributes")] JsonElement? Attributes);
+
+    public static string? WriteCustomerUpdate(Orchestrator.Contracts.CustomerProfileUpdate? update) => update is null ? null : JsonSerializer.Serialize(
+        new CustomerUpdateDocument(update.Email, update.FirstName, update.LastName, update.Locale, update.TimeZone, update.Attributes), Options);
+
+    public static Orchestrator.Contracts.CustomerProfileUpdate? ReadCustomerUpdate(string? json)
+    {
+        if (json is null)
+            return null;
+        var document = JsonSerializer.Deserialize<CustomerUpdateDocument>(json, Options)!;
+        return new Orchestrator.Contracts.CustomerProfileUpdate
+        {
+            Email = document.Email, FirstName = document.FirstName, LastName = document.LastName, Locale = document.Locale,
+            TimeZone = document.TimeZone, Attributes = document.Attributes,
+        };
+    }
+
     public static string WriteProfile(CustomerProfile profile) => JsonSerializer.Serialize(
         new ProfileDocument(profile.Id, profile.Email, profile.FirstName, profile.LastName, profile.Locale, profile.TimeZone,
             new Dictionary<string, JsonElement>(profile.Attributes, StringComparer.Ordinal)),

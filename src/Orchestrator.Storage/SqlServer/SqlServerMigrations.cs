@@ -125,5 +125,45 @@ internal static class SqlServerMigrations
             CREATE INDEX ix_outcomes_customer_id ON outcomes (customer_id);
             CREATE UNIQUE INDEX ux_outcomes_send_key_kind ON outcomes (send_key, kind) WHERE send_key IS NOT NULL;
             """),
+        new(3, "analysis", """
+            -- The event log: every accepted event with its payload, written with its decision, kept for
+            -- Orchestrator:Analysis:EventRetention after it was received (replays, traces, guardrails, retention).
+            CREATE TABLE events (
+                event_id        nvarchar(256) COLLATE Latin1_General_100_BIN2 NOT NULL CONSTRAINT pk_events PRIMARY KEY,
+                customer_id     nvarchar(256) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                event_type      nvarchar(256) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                occurred_at     datetimeoffset(7) NOT NULL,
+                received_at     datetimeoffset(7) NOT NULL,
+                properties_json nvarchar(max)     NULL,
+                customer_json   nvarchar(max)     NULL
+            );
+            CREATE INDEX ix_events_customer_id_occurred_at ON events (customer_id, occurred_at);
+            CREATE INDEX ix_events_event_type_occurred_at ON events (event_type, occurred_at);
+            CREATE INDEX ix_events_received_at ON events (received_at);
+
+            -- Survey answers (feedback.submitted) with what they were attributed to; kept, unlike the event log.
+            CREATE TABLE feedback (
+                event_id    nvarchar(256) COLLATE Latin1_General_100_BIN2 NOT NULL CONSTRAINT pk_feedback PRIMARY KEY,
+                customer_id nvarchar(256) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                at          datetimeoffset(7) NOT NULL,
+                metric      nvarchar(16)      NOT NULL,
+                score       float             NOT NULL,
+                level       nvarchar(16)      NOT NULL,
+                attributed  bit               NOT NULL,
+                journey_id  nvarchar(128) COLLATE Latin1_General_100_BIN2 NULL,
+                version     nvarchar(64)  COLLATE Latin1_General_100_BIN2 NULL,
+                step_id     nvarchar(128)     NULL,
+                instance_id nvarchar(128) COLLATE Latin1_General_100_BIN2 NULL,
+                send_key    nvarchar(128) COLLATE Latin1_General_100_BIN2 NULL,
+                comment     nvarchar(max)     NULL,
+                recorded_at datetimeoffset(7) NOT NULL
+            );
+            CREATE INDEX ix_feedback_customer_id_at ON feedback (customer_id, at);
+
+            -- A report reads one journey instance by instance, in decision order, without sorting.
+            CREATE INDEX ix_outcomes_journey_instance ON outcomes (journey_id, customer_id, instance_id, revision, seq);
+            -- Feedback finds the customer's last email.
+            CREATE INDEX ix_sends_customer_id_at ON sends (customer_id, at) INCLUDE (status);
+            """),
     ];
 }

@@ -199,6 +199,70 @@ internal static class SqlServerSql
         ORDER BY at, customer_id, revision, seq, id;
         """;
 
+    public const string InsertEvent = """
+        INSERT INTO events (event_id, customer_id, event_type, occurred_at, received_at, properties_json, customer_json)
+        VALUES (@eventId, @customerId, @eventType, @occurredAt, @receivedAt, @propertiesJson, @customerJson);
+        """;
+
+    public const string InsertFeedback = """
+        INSERT INTO feedback (event_id, customer_id, at, metric, score, level, attributed, journey_id, version, step_id,
+                              instance_id, send_key, comment, recorded_at)
+        VALUES (@eventId, @customerId, @at, @metric, @score, @level, @attributed, @journeyId, @version, @stepId,
+                @instanceId, @sendKey, @comment, @recordedAt);
+        """;
+
+    public const string SelectSendByKey = """
+        SELECT send_key AS SendKey, customer_id AS CustomerId, journey_id AS JourneyId, version AS Version, step_id AS StepId,
+               instance_id AS InstanceId, at AS At
+        FROM sends
+        WHERE send_key = @sendKey;
+        """;
+
+    public const string SelectJourneyIds = "SELECT DISTINCT journey_id FROM outcomes ORDER BY journey_id;";
+
+    public const string SelectFeedback = """
+        SELECT event_id AS EventId, customer_id AS CustomerId, at AS At, metric AS Metric, score AS Score, level AS Level,
+               attributed AS Attributed, journey_id AS JourneyId, version AS Version, step_id AS StepId,
+               instance_id AS InstanceId, send_key AS SendKey, comment AS Comment
+        FROM feedback
+        ORDER BY at, customer_id, event_id;
+        """;
+
+    public const string SelectEventsOfType = """
+        SELECT event_id AS EventId, customer_id AS CustomerId, event_type AS Type, occurred_at AS OccurredAt
+        FROM events
+        WHERE event_type = @eventType
+        ORDER BY occurred_at, event_id;
+        """;
+
+    public const string SelectLastSent = """
+        SELECT TOP (1) send_key AS SendKey, customer_id AS CustomerId, journey_id AS JourneyId, version AS Version,
+               step_id AS StepId, instance_id AS InstanceId, at AS At
+        FROM sends
+        WHERE customer_id = @customerId AND at >= @since AND at <= @until AND status <> N'failed'
+        ORDER BY at DESC, seq DESC;
+        """;
+
+    public const string DeleteExpiredEvents = """
+        DELETE TOP (@batch) FROM events
+        WHERE received_at < @before;
+        """;
+
+    public const string SelectJourneyOutcomes = """
+        SELECT at AS At, customer_id AS CustomerId, instance_id AS InstanceId, version AS Version, step_id AS StepId,
+               kind AS Kind, variant AS Variant, JSON_VALUE(detail_json, '$.reason') AS Reason,
+               JSON_VALUE(detail_json, '$.eventId') AS EventId
+        FROM outcomes
+        WHERE journey_id = @journeyId
+        ORDER BY customer_id, instance_id, revision, seq;
+        """;
+
+    public const string SelectConversions = """
+        SELECT journey_id AS JourneyId, instance_id AS InstanceId, JSON_VALUE(detail_json, '$.eventId') AS EventId
+        FROM outcomes
+        WHERE kind = N'converted';
+        """;
+
     public static readonly SqlStatements Statements = new()
     {
         CreateMigrationsTable = CreateMigrationsTable,
@@ -226,5 +290,15 @@ internal static class SqlServerSql
         ClaimWakeups = ClaimWakeups,
         NextWakeup = NextWakeup,
         SelectOutcomes = SelectOutcomes,
+        InsertEvent = InsertEvent,
+        InsertFeedback = InsertFeedback,
+        SelectSendByKey = SelectSendByKey,
+        SelectLastSent = SelectLastSent,
+        DeleteExpiredEvents = DeleteExpiredEvents,
+        SelectJourneyIds = SelectJourneyIds,
+        SelectJourneyOutcomes = SelectJourneyOutcomes,
+        SelectConversions = SelectConversions,
+        SelectFeedback = SelectFeedback,
+        SelectEventsOfType = SelectEventsOfType,
     };
 }

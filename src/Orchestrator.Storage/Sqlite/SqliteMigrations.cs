@@ -123,5 +123,45 @@ internal static class SqliteMigrations
             CREATE INDEX ix_outcomes_customer_id ON outcomes (customer_id);
             CREATE UNIQUE INDEX ux_outcomes_send_key_kind ON outcomes (send_key, kind) WHERE send_key IS NOT NULL;
             """),
+        new(3, "analysis", """
+            -- The event log: every accepted event with its payload, written with its decision, kept for
+            -- Orchestrator:Analysis:EventRetention after it was received (replays, traces, guardrails, retention).
+            CREATE TABLE events (
+                event_id        TEXT NOT NULL PRIMARY KEY,
+                customer_id     TEXT NOT NULL,
+                event_type      TEXT NOT NULL,
+                occurred_at     TEXT NOT NULL,
+                received_at     TEXT NOT NULL,
+                properties_json TEXT NULL,
+                customer_json   TEXT NULL
+            ) STRICT;
+            CREATE INDEX ix_events_customer_id_occurred_at ON events (customer_id, occurred_at);
+            CREATE INDEX ix_events_event_type_occurred_at ON events (event_type, occurred_at);
+            CREATE INDEX ix_events_received_at ON events (received_at);
+
+            -- Survey answers (feedback.submitted) with what they were attributed to; kept, unlike the event log.
+            CREATE TABLE feedback (
+                event_id    TEXT    NOT NULL PRIMARY KEY,
+                customer_id TEXT    NOT NULL,
+                at          TEXT    NOT NULL,
+                metric      TEXT    NOT NULL,
+                score       REAL    NOT NULL,
+                level       TEXT    NOT NULL,
+                attributed  INTEGER NOT NULL,
+                journey_id  TEXT    NULL,
+                version     TEXT    NULL,
+                step_id     TEXT    NULL,
+                instance_id TEXT    NULL,
+                send_key    TEXT    NULL,
+                comment     TEXT    NULL,
+                recorded_at TEXT    NOT NULL
+            ) STRICT;
+            CREATE INDEX ix_feedback_customer_id_at ON feedback (customer_id, at);
+
+            -- A report reads one journey instance by instance, in decision order, without sorting.
+            CREATE INDEX ix_outcomes_journey_instance ON outcomes (journey_id, customer_id, instance_id, revision, seq);
+            -- Feedback finds the customer's last email.
+            CREATE INDEX ix_sends_customer_id_at ON sends (customer_id, at);
+            """),
     ];
 }

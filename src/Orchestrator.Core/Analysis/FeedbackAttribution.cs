@@ -1,0 +1,59 @@
+using Orchestrator.Contracts;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Ports;
+
+namespace Orchestrator.Core.Analysis;
+
+/// <summary>
+/// Decides what a <c>feedback.submitted</c> answer belongs to, in analysis.md's order: the send named by
+/// <c>sendKey</c>; the latest instance of the named <c>journey</c>; relationship for nps; else the customer's last
+/// email within the touchpoint window; else relationship, marked unattributed.
+/// </summary>
+public static class FeedbackAttribution
+{
+    public static async Task<FeedbackAnswer> AttributeAsync(CustomerEvent evt, CustomerState? before, IJourneyUnitOfWork unit, AnalysisOptions options, CancellationToken cancellationToken)
+    {
+        var (metric, score, sendKey, journeyId, comment) = FeedbackEvent.Read(evt);
+        var at = evt.OccurredAt.ToUniversalTime();
+        var answer = new FeedbackAnswer
+        {
+            EventId = evt.EventId, CustomerId = evt.CustomerId, At = at, Metric = metric.Name, Score = score,
+            Level = FeedbackLevel.Relationship, Comment = comment,
+        };
+
+        // A key of another customer's mail (a forwarded survey link) says nothing about this customer's touchpoint.
+        if (sendKey is not null && await unit.FindSendAsync(sendKey, cancellationToken).ConfigureAwait(false) is { } named && named.CustomerId == evt.CustomerId)
+            return Touchpoint(answer, named);
+
+        if (journeyId is not null)
+        {
+            var window = options.JourneyWindowSpan;
+            var latest = before?.Instances.Where(i => i.JourneyId == journeyId && i.EnteredAt <= at).MaxBy(i => i.EnteredAt);
+            var current = latest is not null && (latest.Status == InstanceStatus.Active || latest.EndedAt >= at - window) ? latest : null;
+            return answer with
+            {
+                Level = FeedbackLevel.Journey,
+                JourneyId = journeyId,
+                Version = current?.Version,
+                InstanceId = current?.Id,
+                Attributed = current is not null,
+            };
+        }
+
+        if (metric == FeedbackMetric.Nps)
+            return answer;
+
+        var last = await unit.LastSentAsync(at - options.TouchpointWindowSpan, at, cancellationToken).ConfigureAwait(false);
+        return last is null ? answer with { Attributed = false } : Touchpoint(answer, last);
+    }
+
+    private static FeedbackAnswer Touchpoint(FeedbackAnswer answer, SendReference send) => answer with
+    {
+        Level = FeedbackLevel.Touchpoint,
+        JourneyId = send.JourneyId,
+        Version = send.Version,
+        StepId = send.StepId,
+        InstanceId = send.InstanceId,
+        SendKey = send.SendKey,
+    };
+}

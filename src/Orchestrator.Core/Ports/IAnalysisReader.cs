@@ -1,0 +1,25 @@
+using Orchestrator.Core.Analysis;
+
+namespace Orchestrator.Core.Ports;
+
+/// <summary>
+/// The read side of the store for reports, traces and maps. Implementations read on their own connection and never
+/// block the writers (WAL on SQLite, read committed snapshot on SQL Server).
+/// </summary>
+public interface IAnalysisReader
+{
+    /// <summary>Ids of the journeys that have outcomes.</summary>
+    Task<IReadOnlyList<string>> ReadJourneyIdsAsync(CancellationToken cancellationToken);
+
+    /// <summary>A journey's outcomes grouped by instance (customer, then instance), each instance's in decision order.</summary>
+    IAsyncEnumerable<OutcomeFact> ReadJourneyOutcomesAsync(string journeyId, CancellationToken cancellationToken);
+
+    /// <summary>Every <c>converted</c> outcome of every journey.</summary>
+    Task<IReadOnlyList<ConversionFact>> ReadConversionsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Every stored survey answer.</summary>
+    Task<IReadOnlyList<FeedbackAnswer>> ReadFeedbackAsync(CancellationToken cancellationToken);
+
+    /// <summary>Logged events of one type, in time order.</summary>
+    Task<IReadOnlyList<LoggedEvent>> ReadEventsOfTypeAsync(string type, CancellationToken cancellationToken);
+}

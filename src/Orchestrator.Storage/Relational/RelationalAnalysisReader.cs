@@ -1,0 +1,109 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Dapper;
+using Orchestrator.Core.Analysis;
+using Orchestrator.Core.Ports;
+
+namespace Orchestrator.Storage.Relational;
+
+/// <summary>
+/// The analysis read side. Each read opens its own connection and no transaction of its own, so it never holds what
+/// the worker's writers need: SQLite's WAL lets readers and the one writer run side by side; on SQL Server read
+/// committed snapshot gives readers the last committed rows without shared locks.
+/// </summary>
+internal sealed class RelationalAnalysisReader(StorageDialect dialect) : IAnalysisReader
+{
+    public async Task<IReadOnlyList<string>> ReadJourneyIdsAsync(CancellationToken cancellationToken)
+    {
+        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+            return (await connection.QueryAsync<string>(dialect.Command(dialect.Sql.SelectJourneyIds, null, null, cancellationToken)).ConfigureAwait(false)).ToList();
+    }
+
+    public async IAsyncEnumerable<OutcomeFact> ReadJourneyOutcomesAsync(string journeyId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            // A million rows repeat a few dozen distinct versions, steps, kinds and reasons: keep one string of each.
+            var strings = new Dictionary<string, string>(StringComparer.Ordinal);
+            string? Intern(string? value)
+            {
+                if (value is null)
+                    return null;
+                if (strings.TryGetValue(value, out var kept))
+                    return kept;
+                strings[value] = value;
+                return value;
+            }
+            var rows = connection.QueryUnbufferedAsync<OutcomeFactRow>(dialect.Sql.SelectJourneyOutcomes, new { journeyId }, commandTimeout: dialect.CommandTimeoutSeconds * 10);
+            await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                yield return new OutcomeFact(StoredTime.Read(row.At), row.CustomerId, row.InstanceId, Intern(row.Version)!, Intern(row.StepId),
+                    Intern(row.Kind)!, Intern(row.Variant), Intern(row.Reason), row.EventId);
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<ConversionFact>> ReadConversionsAsync(CancellationToken cancellationToken)
+    {
+        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+            return (await connection.QueryAsync<ConversionFact>(dialect.Command(dialect.Sql.SelectConversions, null, null, cancellationToken)).ConfigureAwait(false)).ToList();
+    }
+
+    public async Task<IReadOnlyList<FeedbackAnswer>> ReadFeedbackAsync(CancellationToken cancellationToken)
+    {
+        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<FeedbackRow>(dialect.Command(dialect.Sql.SelectFeedback, null, null, cancellationToken)).ConfigureAwait(false);
+            return rows.Select(r => new FeedbackAnswer
+            {
+                EventId = r.EventId, CustomerId = r.CustomerId, At = StoredTime.Read(r.At), Metric = r.Metric, Score = r.Score,
+                Level = StoredEnum.Read<FeedbackLevel>(r.Level), Attributed = r.Attributed, JourneyId = r.JourneyId, Version = r.Version,
+                StepId = r.StepId, InstanceId = r.InstanceId, SendKey = r.SendKey, Comment = r.Comment,
+            }).ToList();
+        }
+    }
+
+    public async Task<IReadOnlyList<LoggedEvent>> ReadEventsOfTypeAsync(string type, CancellationToken cancellationToken)
+    {
+        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<LoggedEventRow>(dialect.Command(dialect.Sql.SelectEventsOfType, new { eventType = type }, null, cancellationToken)).ConfigureAwait(false);
+            return rows.Select(r => new LoggedEvent(r.EventId, r.CustomerId, r.Type, StoredTime.Read(r.OccurredAt))).ToList();
+        }
+    }
+}
+
+/// <summary>Removes events older than the retention from the event log, a batch per statement, so the writer is never held long.</summary>
+internal static class EventLogCleanup
+{
+    public static async Task<int> DeleteExpiredAsync(StorageDialect dialect, DateTimeOffset before, int batchSize, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (true)
+        {
+            int deleted;
+            var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+                await using (connection.ConfigureAwait(false))
+                {
+                    deleted = await connection.ExecuteAsync(dialect.Command(dialect.Sql.DeleteExpiredEvents,
+                        new { before = dialect.Time(before), batch = batchSize }, null, cancellationToken)).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                turn?.Dispose();
+            }
+            total += deleted;
+            if (deleted < batchSize)
+                return total;
+        }
+    }
+}
