@@ -14,6 +14,7 @@ internal static class Program
             PreviewCommand.Create(),
             GraphCommand.Create(),
             BenchCommand.Create(),
+            ReportCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Orchestrator.Core.Engine;
 using Orchestrator.Core.Journeys;
+using Orchestrator.Storage;
 
 namespace Orchestrator.Cli.Commands;
 
@@ -23,6 +24,83 @@ internal static class CliSupport
         Description = "appsettings.json to read Orchestrator:Sending from (default: ./appsettings.json when present)",
     };
 
+    public static Option<string?> StoreOption() => new("--store")
+    {
+        Description = "SQLite store file to read (default: Orchestrator:Storage of appsettings.json, e.g. the demo's data/orchestrator.db)",
+    };
+
+    /// <summary>
+    /// The store a read command looks at: <paramref name="storeFile"/> (a SQLite file that must exist), else the
+    /// worker's <c>Orchestrator:Storage</c> from appsettings.json and the environment, relative to that file's folder.
+    /// </summary>
+    public static JourneyStorage? OpenStore(string? storeFile, string? configPath, TextWriter errors)
+    {
+        StorageOptions options;
+        string baseDirectory;
+        if (storeFile is not null)
+        {
+            if (!File.Exists(storeFile))
+            {
+                errors.WriteLine($"{storeFile}: no such store (a SQLite file written by the worker or by simulate --store)");
+                return null;
+            }
+            options = new StorageOptions { ConnectionString = $"Data Source={Path.GetFullPath(storeFile)}" };
+            baseDirectory = Directory.GetCurrentDirectory();
+        }
+        else
+        {
+            var path = configPath ?? Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json");
+            var builder = new ConfigurationBuilder();
+            if (File.Exists(path))
+                builder.AddJsonFile(Path.GetFullPath(path), optional: false);
+            builder.AddEnvironmentVariables();
+            options = new StorageOptions();
+            builder.Build().GetSection(StorageOptions.SectionName).Bind(options);
+            baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            if (options.Provider == StorageProvider.Sqlite)
+            {
+                var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(options.GetEffectiveConnectionString()).DataSource;
+                if (!File.Exists(Path.GetFullPath(file, baseDirectory)))
+                {
+                    errors.WriteLine($"{Path.GetFullPath(file, baseDirectory)}: no store yet (run the worker, e.g. with --demo, or pass --store <file>)");
+                    return null;
+                }
+            }
+        }
+        try
+        {
+            var storage = JourneyStorage.Create(options, TimeProvider.System, baseDirectory);
+            // A store of an older build gets the tables the analysis reads; nothing is applied when it is current.
+            storage.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
+            return storage;
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            foreach (var failure in ex.Failures)
+                errors.WriteLine(failure);
+            return null;
+        }
+    }
+
+    /// <summary>An ISO time, or a duration before now such as <c>30d</c>.</summary>
+    public static bool TryParseTime(string? text, DateTimeOffset now, out DateTimeOffset? value)
+    {
+        value = null;
+        if (text is null)
+            return true;
+        if (Duration.TryParse(text, out var ago))
+        {
+            value = now - ago;
+            return true;
+        }
+        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var parsed))
+        {
+            value = parsed;
+            return true;
+        }
+        return false;
+    }
+
     /// <summary>Sending rules from appsettings.json and ORCHESTRATOR__* style environment variables, as the worker reads them.</summary>
     public static SendingOptions LoadSending(string? configPath)
     {
@@ -35,6 +113,21 @@ internal static class CliSupport
         builder.Build().GetSection(SendingOptions.SectionName).Bind(options);
         if (options.FrequencyCap is { } cap && !Duration.TryParse(cap.Period, out _))
             throw new InvalidOperationException($"{SendingOptions.SectionName}:FrequencyCap:Period '{cap.Period}' is not a duration: {Duration.Help}");
+        return options;
+    }
+
+    /// <summary>Orchestrator:Analysis from appsettings.json and the environment; a bad duration is reported and the default used.</summary>
+    public static Core.Analysis.AnalysisOptions LoadAnalysis(string? configPath)
+    {
+        var builder = new ConfigurationBuilder();
+        var path = configPath ?? Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json");
+        if (File.Exists(path))
+            builder.AddJsonFile(Path.GetFullPath(path), optional: false);
+        builder.AddEnvironmentVariables();
+        var options = new Core.Analysis.AnalysisOptions();
+        builder.Build().GetSection(Core.Analysis.AnalysisOptions.SectionName).Bind(options);
+        if (options.Problems().FirstOrDefault() is { } problem)
+            throw new InvalidOperationException(problem);
         return options;
     }
 

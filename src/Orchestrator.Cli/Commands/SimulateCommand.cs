@@ -17,18 +17,27 @@ internal static class SimulateCommand
         var format = new Option<string>("--format") { Description = "jsonl (the contract) or table", DefaultValueFactory = _ => "jsonl" };
         format.AcceptOnlyFromAmong("jsonl", "table");
         var config = CliSupport.ConfigOption();
+        var store = new Option<string?>("--store")
+        {
+            Description = "Also write the run into this new SQLite file with the worker's schema, for report, trace and graph --store",
+        };
         var command = new Command("simulate", "Replay events through the journeys on a virtual clock and print every outcome")
         {
-            journeys, events, until, format, config,
+            journeys, events, until, format, config, store,
         };
         command.SetAction(parse => Run(
             parse.GetValue(journeys)!, parse.GetValue(events)!, parse.GetValue(until), parse.GetValue(format)!, parse.GetValue(config),
-            Console.Out, Console.Error));
+            Console.Out, Console.Error, parse.GetValue(store)));
         return command;
     }
 
-    public static int Run(string journeysFolder, string eventsFile, string? until, string format, string? config, TextWriter output, TextWriter errors)
+    public static int Run(string journeysFolder, string eventsFile, string? until, string format, string? config, TextWriter output, TextWriter errors, string? storeFile = null)
     {
+        if (storeFile is not null && File.Exists(storeFile))
+        {
+            errors.WriteLine($"{storeFile}: already exists; simulate --store writes a new store (remove the file or name another)");
+            return CliSupport.Failed;
+        }
         var loaded = CliSupport.Load(journeysFolder, errors);
         if (loaded.HasErrors)
             return CliSupport.InvalidJourneys;
@@ -48,7 +57,19 @@ internal static class SimulateCommand
             return CliSupport.Failed;
         }
         var events = ReadEvents(eventsFile, errors, out var rejected);
-        var result = Simulator.RunAsync(new JourneyCatalog(loaded.Journeys), events, CliSupport.LoadSending(config), end).GetAwaiter().GetResult();
+        Func<TimeProvider, (Core.Ports.IJourneyStore, Core.Ports.IOutbox)>? target = null;
+        if (storeFile is not null)
+        {
+            target = clock =>
+            {
+                var storage = Storage.JourneyStorage.Create(new Storage.StorageOptions { ConnectionString = $"Data Source={Path.GetFullPath(storeFile)}" }, clock);
+                storage.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
+                return (storage.Store, storage.Outbox);
+            };
+        }
+        var result = Simulator.RunAsync(new JourneyCatalog(loaded.Journeys), events, CliSupport.LoadSending(config), end, target, CliSupport.LoadAnalysis(config)).GetAwaiter().GetResult();
+        if (storeFile is not null)
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (format == "table")
             OutcomeWriter.WriteTable(result.Outcomes, output);
         else

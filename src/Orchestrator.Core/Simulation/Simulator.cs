@@ -1,6 +1,8 @@
 using Orchestrator.Contracts;
 using Orchestrator.Core.Engine;
 using Orchestrator.Core.Journeys;
+using Orchestrator.Core.Analysis;
+using Orchestrator.Core.Ports;
 using Orchestrator.Core.Processing;
 
 namespace Orchestrator.Core.Simulation;
@@ -16,31 +18,52 @@ public static class Simulator
 {
     public static readonly TimeSpan DefaultHorizon = TimeSpan.FromDays(30);
 
-    public static async Task<SimulationResult> RunAsync(JourneyCatalog catalog, IReadOnlyList<CustomerEvent> events, SendingOptions sending, DateTimeOffset? until = null)
+    /// <param name="target">
+    /// Where the run is also written, with the worker's schema (<c>simulate --store</c>): the store and outbox are made
+    /// on the simulation's clock, and every decided send is marked sent at its decision time, as the simulator counts it.
+    /// </param>
+    public static async Task<SimulationResult> RunAsync(JourneyCatalog catalog, IReadOnlyList<CustomerEvent> events, SendingOptions sending, DateTimeOffset? until = null,
+        Func<TimeProvider, (IJourneyStore Store, IOutbox Outbox)>? target = null, AnalysisOptions? analysis = null)
     {
         // Stable for ties: OrderBy keeps the file order of events with the same occurredAt.
         var ordered = events.OrderBy(e => e.OccurredAt.UtcTicks).ToList();
         var end = until ?? (ordered.Count == 0 ? DateTimeOffset.UnixEpoch : ordered[^1].OccurredAt + DefaultHorizon);
         var clock = new VirtualClock(ordered.Count == 0 ? end : ordered[0].OccurredAt);
-        using var store = new InMemoryJourneyStore();
-        var processor = new EventProcessor(new JourneyEngine(sending, clock), store, () => catalog);
+        using var memory = new InMemoryJourneyStore();
+        var written = target?.Invoke(clock);
+        var processor = new EventProcessor(new JourneyEngine(sending, clock), written?.Store ?? memory, () => catalog, analysis);
         var collected = new List<Outcome>();
         var sends = new List<EmailToSend>();
         var duplicates = 0;
+        var wakeups = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+
+        async Task Decided(Decision decision)
+        {
+            Collect(decision, collected, sends);
+            if (decision.State.NextWakeup is { } next)
+                wakeups[decision.State.CustomerId] = next;
+            else
+                wakeups.Remove(decision.State.CustomerId);
+            if (written is { Outbox: var outbox } && decision.Sends.Count > 0)
+            {
+                foreach (var email in await outbox.ClaimAsync("simulator", clock.GetUtcNow(), int.MaxValue, CancellationToken.None).ConfigureAwait(false))
+                    await outbox.MarkSentAsync(email, email.At, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
 
         foreach (var evt in ordered.Where(e => e.OccurredAt <= end))
         {
             clock.MoveTo(evt.OccurredAt);
             if (await processor.ProcessEventAsync(evt, CancellationToken.None).ConfigureAwait(false) is { } decision)
-                Collect(decision, collected, sends);
+                await Decided(decision).ConfigureAwait(false);
             else
                 duplicates++;
         }
         clock.MoveTo(end);
-        foreach (var customer in store.Customers.Where(c => c.NextWakeup is not null).Select(c => c.CustomerId).Order(StringComparer.Ordinal).ToList())
+        foreach (var customer in wakeups.Keys.Order(StringComparer.Ordinal).ToList())
         {
             if (await processor.ProcessDueAsync(customer, CancellationToken.None).ConfigureAwait(false) is { } decision)
-                Collect(decision, collected, sends);
+                await Decided(decision).ConfigureAwait(false);
         }
         var outcomes = collected
             .Select((o, i) => (o, i))

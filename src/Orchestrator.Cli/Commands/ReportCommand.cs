@@ -1,0 +1,84 @@
+using System.CommandLine;
+using Orchestrator.Core.Analysis;
+using Orchestrator.Core.Journeys;
+using Orchestrator.Storage;
+
+namespace Orchestrator.Cli.Commands;
+
+/// <summary><c>orchestrator report [journey]</c>: every figure of analysis.md for one journey, or a line per journey.</summary>
+internal static class ReportCommand
+{
+    public static Command Create()
+    {
+        var journey = new Argument<string?>("journey") { Description = "Journey id; without it, a line per journey", Arity = ArgumentArity.ZeroOrOne };
+        var journeys = CliSupport.JourneysOption();
+        var store = CliSupport.StoreOption();
+        var config = CliSupport.ConfigOption();
+        var since = new Option<string?>("--since") { Description = "Only instances that entered at or after this ISO time, or this long ago (30d)" };
+        var until = new Option<string?>("--until") { Description = "Only instances that entered before this ISO time, or this long ago" };
+        var version = new Option<string?>("--version") { Description = "Only instances that entered with this version (or a prefix of it)" };
+        var phase = new Option<string?>("--phase") { Description = "Only journeys with this phase label" };
+        var format = new Option<string>("--format") { Description = "table (for reading) or json (the contract)", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json");
+        var command = new Command("report", "Report a journey's funnel, paths, experiments and experience from the store")
+        {
+            journey, journeys, store, config, since, until, version, phase, format,
+        };
+        command.SetAction(parse => Run(new Request(
+            parse.GetValue(journey), parse.GetValue(journeys)!, parse.GetValue(store), parse.GetValue(config), parse.GetValue(since),
+            parse.GetValue(until), parse.GetValue(version), parse.GetValue(phase), parse.GetValue(format)!), TimeProvider.System, Console.Out, Console.Error));
+        return command;
+    }
+
+    public sealed record Request(string? Journey, string JourneysFolder, string? Store, string? Config, string? Since, string? Until,
+        string? Version, string? Phase, string Format);
+
+    public static int Run(Request request, TimeProvider time, TextWriter output, TextWriter errors)
+    {
+        var now = time.GetUtcNow();
+        if (!CliSupport.TryParseTime(request.Since, now, out var since) || !CliSupport.TryParseTime(request.Until, now, out var until))
+        {
+            errors.WriteLine($"--since/--until: '{request.Since ?? request.Until}' is neither an ISO time (2026-03-01T00:00:00Z) nor a duration ({Duration.Help})");
+            return CliSupport.Failed;
+        }
+        var loaded = CliSupport.Load(request.JourneysFolder, errors);
+        var definitions = loaded.Journeys.Where(j => request.Phase is null || string.Equals(j.Phase, request.Phase, StringComparison.OrdinalIgnoreCase)).ToList();
+        JourneyDefinition? single = null;
+        if (request.Journey is not null)
+        {
+            single = loaded.Journeys.FirstOrDefault(j => j.Id == request.Journey);
+            if (single is null)
+            {
+                errors.WriteLine($"no journey '{request.Journey}' in {request.JourneysFolder}; known: {string.Join(", ", loaded.Journeys.Select(j => j.Id))}");
+                return CliSupport.Failed;
+            }
+        }
+        if (CliSupport.OpenStore(request.Store, request.Config, errors) is not { } storage)
+            return CliSupport.Failed;
+        var options = CliSupport.LoadAnalysis(request.Config);
+        var filter = new ReportFilter(now, request.Version, since, until);
+
+        if (single is not null)
+        {
+            var report = JourneyReportBuilder.BuildAsync(single, storage.Analysis, filter, options, CancellationToken.None).GetAwaiter().GetResult();
+            if (request.Format == "json")
+                output.WriteLine(ReportJson.Write(report));
+            else
+                ReportTable.Write(report, output);
+            return CliSupport.Ok;
+        }
+
+        var reports = definitions.Select(d => JourneyReportBuilder.BuildAsync(d, storage.Analysis, filter, options, CancellationToken.None).GetAwaiter().GetResult()).ToList();
+        var inStore = storage.Analysis.ReadJourneyIdsAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var withoutFile = inStore.Where(id => loaded.Journeys.All(j => j.Id != id)).ToList();
+        if (request.Format == "json")
+        {
+            output.WriteLine(ReportJson.Write(new { journeys = reports.Select(ReportJson.Summarize).ToList(), withoutFile }));
+            return CliSupport.Ok;
+        }
+        ReportTable.WriteList(reports, output);
+        if (withoutFile.Count > 0)
+            output.WriteLine($"In the store but not in {request.JourneysFolder}: {string.Join(", ", withoutFile)} (no file to report them against)");
+        return CliSupport.Ok;
+    }
+}
