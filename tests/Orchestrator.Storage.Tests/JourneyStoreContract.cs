@@ -12,7 +12,7 @@ namespace Orchestrator.Storage.Tests;
 /// What every storage provider must do, run once per provider by a small subclass that supplies fresh, empty
 /// databases. Each test gets its own database, migrated in <see cref="InitializeAsync"/>.
 /// </summary>
-public abstract class JourneyStoreContract : IAsyncLifetime
+public abstract partial class JourneyStoreContract : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
