@@ -31,6 +31,9 @@ UTC = timezone.utc
 OUT = Path(__file__).resolve().parent / "events.jsonl"
 
 rng = random.Random(SEED)
+# Survey answers about whole journeys, email ratings and NPS come from a source of their own, so the events
+# above them keep the values and ids they had before feedback was added.
+feedback_rng = random.Random(SEED + 1)
 
 CATALOG = [
     ("LNN-PIL-01", "Linen pillow cover", 24.95),
@@ -92,10 +95,10 @@ def iso(t: datetime) -> str:
 
 
 def emit(cid: str, type_: str, at: datetime, props: dict | None = None, *,
-         profile: dict | None = None, late: timedelta | None = None) -> dict:
+         profile: dict | None = None, late: timedelta | None = None, event_id: str | None = None) -> dict:
     """Add one event. The first event of a customer carries the full profile."""
     ev = {
-        "eventId": new_id(),
+        "eventId": event_id or new_id(),
         "customerId": cid,
         "type": type_,
         "occurredAt": iso(at),
@@ -149,10 +152,17 @@ def cart(cid: str, at: datetime, *, total: float | None = None, items: int | Non
     return cart_id, total
 
 
+PLACED: dict[str, datetime] = {}
+# (customer, order, delivered at, answered at, score): each answered survey, for the feedback below.
+SURVEYS: list[tuple[str, str, datetime, datetime, int]] = []
+DELIVERED: dict[str, datetime] = {}
+
+
 def order(cid: str, at: datetime, cart_id: str | None = None, total: float | None = None,
           late: timedelta | None = None) -> str:
     _seq["order"] += 1
     order_id = f"o-{5000 + _seq['order']}"
+    PLACED[order_id] = at
     if cart_id is None:
         _seq["cart"] += 1
         cart_id = f"k-{1000 + _seq['cart']}"
@@ -165,13 +175,27 @@ def order(cid: str, at: datetime, cart_id: str | None = None, total: float | Non
     return order_id
 
 
+PROMISED_DAYS = 2  # the shop promises delivery within two days of the order
+
+
+def days_late(order_id: str, delivered: datetime) -> int:
+    return max(0, (delivered.date() - PLACED[order_id].date()).days - PROMISED_DAYS)
+
+
 def deliver(cid: str, at: datetime, order_id: str) -> None:
-    emit(cid, "order.delivered", at, {"orderId": order_id, "carrier": rng.choice(["PostNL", "DHL", "UPS"])})
+    props = {"orderId": order_id, "carrier": rng.choice(["PostNL", "DHL", "UPS"])}
+    if order_id in PLACED:
+        props["daysLate"] = days_late(order_id, at)
+    DELIVERED.setdefault(order_id, at)
+    emit(cid, "order.delivered", at, props)
 
 
 def answer(cid: str, at: datetime, order_id: str, score: int) -> None:
-    emit(cid, "survey.answered", at, {"orderId": order_id, "score": score,
-                                      "effort": max(1, min(7, score + rng.randint(0, 2)))})
+    """The answer to the survey mail's question: a touchpoint CSAT (feedback.submitted, no sendKey: it belongs to
+    the customer's last email, the survey or its reminder)."""
+    rng.randint(0, 2)  # was the effort score; kept so every later event keeps its values
+    emit(cid, "feedback.submitted", at, {"metric": "csat", "score": score, "orderId": order_id})
+    SURVEYS.append((cid, order_id, DELIVERED.get(order_id, at), at, score))
 
 
 _last_orders: dict[str, str] = {}
@@ -499,7 +523,7 @@ def repeat_buyers() -> None:
     Each order starts a post-purchase survey with a random answer (or none)."""
     for cid, day in [("c-03", 12), ("c-05", 11), ("c-07", 13), ("c-14", 15), ("c-16", 4),
                      ("c-19", 16), ("c-23", 12), ("c-24", 16), ("c-44", 14), ("c-20", 13)]:
-        score = rng.choice([None, 1, 3, 4, 5, 5])
+        score = rng.choice([None, 5, 4, 4, 5, 5])
         TAGS[cid].append("survey: repeat purchase, " + (f"answers {score}" if score else "no answer"))
         purchase_flow(cid, local(cid, day, rng.randint(8, 21), rng.randint(0, 59)), score=score,
                       answer_after=timedelta(days=1, hours=rng.randint(2, 30)))
@@ -519,6 +543,36 @@ def noise() -> None:
                 browse(cid, t, 1)
 
 
+def feedback_id() -> str:
+    return str(uuid.UUID(int=feedback_rng.getrandbits(128), version=4))
+
+
+def feedback() -> None:
+    """The three levels of experience, with the pattern the HBR article describes: customers rate each email well,
+    yet those whose parcel came late rate the journey as a whole poorly.
+
+    - touchpoint: a "was this email helpful?" rating of the follow-up mail (review request or service recovery),
+      a few hours after it went out (no sendKey: the customer's last email);
+    - journey: the answer to the journey question mail at the end of the survey journey (properties.journey);
+    - relationship: NPS from a quarter of the customers in the last week.
+    """
+    for cid, order_id, delivered, answered, score in SURVEYS:
+        late = order_id in PLACED and days_late(order_id, delivered) > 0
+        if score <= 2 or score >= 4:
+            emit(cid, "feedback.submitted", answered + timedelta(hours=3, minutes=feedback_rng.randint(0, 50)),
+                 {"metric": "csat", "score": feedback_rng.choice([4, 5, 5, 5])}, event_id=feedback_id())
+        if feedback_rng.random() < 0.9:
+            journey_score = feedback_rng.choice([1, 2, 2, 3]) if late else feedback_rng.choice([4, 4, 5, 5, 3])
+            props = {"metric": "csat", "score": journey_score, "journey": "post-purchase-survey"}
+            if late and journey_score <= 2:
+                props["comment"] = "the parcel came days after the promised date"
+            emit(cid, "feedback.submitted", answered + timedelta(days=2, hours=feedback_rng.randint(4, 30)), props,
+                 event_id=feedback_id())
+    for cid in sorted(CUSTOMERS)[::4]:
+        emit(cid, "feedback.submitted", local(cid, 18 + feedback_rng.randint(0, 2), feedback_rng.randint(9, 20), feedback_rng.randint(0, 59)),
+             {"metric": "nps", "score": feedback_rng.choice([10, 9, 9, 8, 7, 6, 3, 10, 9, 8])}, event_id=feedback_id())
+
+
 def main() -> int:
     welcome_scenarios()
     cart_scenarios()
@@ -526,6 +580,7 @@ def main() -> int:
     winback_scenarios()
     repeat_buyers()
     noise()
+    feedback()
 
     # Arrival order: occurredAt, except late and duplicate deliveries; ties keep creation order.
     ordered = sorted(EVENTS, key=lambda e: e["arrival"])

@@ -11,7 +11,13 @@ namespace Orchestrator.Core.Analysis;
 /// </summary>
 public static class FeedbackAttribution
 {
-    public static async Task<FeedbackAnswer> AttributeAsync(CustomerEvent evt, CustomerState? before, IJourneyUnitOfWork unit, AnalysisOptions options, CancellationToken cancellationToken)
+    /// <param name="decided">
+    /// The sends of the event's own decision, not stored yet: timers due before the answer run in the same decision
+    /// (in the simulator always, in the worker when it was down), so the mail being answered may be among them. Only
+    /// those due before the answer count: a mail the answer itself triggers (a thank-you) is not what it answers.
+    /// </param>
+    public static async Task<FeedbackAnswer> AttributeAsync(CustomerEvent evt, CustomerState? before, IReadOnlyList<EmailToSend> decided, IJourneyUnitOfWork unit,
+        AnalysisOptions options, CancellationToken cancellationToken)
     {
         var (metric, score, sendKey, journeyId, comment) = FeedbackEvent.Read(evt);
         var at = evt.OccurredAt.ToUniversalTime();
@@ -22,7 +28,10 @@ public static class FeedbackAttribution
         };
 
         // A key of another customer's mail (a forwarded survey link) says nothing about this customer's touchpoint.
-        if (sendKey is not null && await unit.FindSendAsync(sendKey, cancellationToken).ConfigureAwait(false) is { } named && named.CustomerId == evt.CustomerId)
+        var earlier = decided.Where(s => s.At < at).Select(s => new SendReference(s.SendKey, s.CustomerId, s.JourneyId, s.Version, s.StepId, s.InstanceId, s.At)).ToList();
+        if (sendKey is not null
+            && (earlier.FirstOrDefault(s => s.SendKey == sendKey) ?? await unit.FindSendAsync(sendKey, cancellationToken).ConfigureAwait(false)) is { } named
+            && named.CustomerId == evt.CustomerId)
             return Touchpoint(answer, named);
 
         if (journeyId is not null)
@@ -43,7 +52,8 @@ public static class FeedbackAttribution
         if (metric == FeedbackMetric.Nps)
             return answer;
 
-        var last = await unit.LastSentAsync(at - options.TouchpointWindowSpan, at, cancellationToken).ConfigureAwait(false);
+        var since = at - options.TouchpointWindowSpan;
+        var last = earlier.LastOrDefault(s => s.At >= since) ?? await unit.LastSentAsync(since, at, cancellationToken).ConfigureAwait(false);
         return last is null ? answer with { Attributed = false } : Touchpoint(answer, last);
     }
 

@@ -23,7 +23,7 @@ public sealed class EventProcessor(JourneyEngine engine, IJourneyStore store, Fu
         var state = await unit.LoadCustomerAsync(cancellationToken).ConfigureAwait(false);
         var decision = engine.HandleEvent(catalog(), state, evt);
         if (evt.Type == FeedbackEvent.Type)
-            decision = decision with { Feedback = await FeedbackAttribution.AttributeAsync(evt, state, unit, _analysis, cancellationToken).ConfigureAwait(false) };
+            decision = decision with { Feedback = await FeedbackAttribution.AttributeAsync(evt, state, decision.Sends, unit, _analysis, cancellationToken).ConfigureAwait(false) };
         await unit.SaveAsync(decision, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
         return decision;
