@@ -8,7 +8,11 @@ using Orchestrator.Core.Processing;
 namespace Orchestrator.Core.Simulation;
 
 /// <summary>What a simulation decided: outcomes in the contract's order (time, then customer) and every rendered email.</summary>
-public sealed record SimulationResult(IReadOnlyList<Outcome> Outcomes, IReadOnlyList<EmailToSend> Sends, int DuplicateEvents);
+public sealed record SimulationResult(IReadOnlyList<Outcome> Outcomes, IReadOnlyList<EmailToSend> Sends, int DuplicateEvents)
+{
+    /// <summary>Survey answers with what each was attributed to, in decision order.</summary>
+    public IReadOnlyList<FeedbackAnswer> Feedback { get; init; } = [];
+}
 
 /// <summary>
 /// Replays events through the same <see cref="EventProcessor"/> and engine the worker uses, on a virtual clock and
@@ -37,9 +41,12 @@ public static class Simulator
         var duplicates = 0;
         var wakeups = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
 
+        var feedback = new List<FeedbackAnswer>();
         async Task Decided(Decision decision)
         {
             Collect(decision, collected, sends);
+            if (decision.Feedback is { } answer)
+                feedback.Add(answer);
             if (decision.State.NextWakeup is { } next)
                 wakeups[decision.State.CustomerId] = next;
             else
@@ -70,7 +77,7 @@ public static class Simulator
             .OrderBy(p => p.o.At.UtcTicks).ThenBy(p => p.o.CustomerId, StringComparer.Ordinal).ThenBy(p => p.i)
             .Select(p => p.o)
             .ToList();
-        return new SimulationResult(outcomes, sends, duplicates);
+        return new SimulationResult(outcomes, sends, duplicates) { Feedback = feedback };
     }
 
     /// <summary>The decision's outcomes with each send's <c>sent</c> placed where the engine decided it.</summary>
