@@ -15,6 +15,7 @@ internal static class Program
             GraphCommand.Create(),
             BenchCommand.Create(),
             ReportCommand.Create(),
+            TraceCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

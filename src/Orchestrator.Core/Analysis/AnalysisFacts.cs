@@ -20,3 +20,6 @@ public sealed record ConversionFact(string JourneyId, string InstanceId, string?
 
 /// <summary>An accepted event from the event log, without its payload.</summary>
 public sealed record LoggedEvent(string EventId, string CustomerId, string Type, DateTimeOffset OccurredAt);
+
+/// <summary>An event from the event log with its payload, as it was accepted, and when it arrived.</summary>
+public sealed record StoredEvent(Orchestrator.Contracts.CustomerEvent Event, DateTimeOffset ReceivedAt);

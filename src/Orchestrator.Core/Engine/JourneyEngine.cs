@@ -85,6 +85,19 @@ public sealed class JourneyEngine
     }
 
     /// <summary>
+    /// Why each journey that <paramref name="evt"/>'s type can start would, or would not, let the customer in, judged
+    /// on <paramref name="current"/> before the event is decided (for traces; decides nothing).
+    /// </summary>
+    public IReadOnlyList<(JourneyDefinition Journey, EntryCheck Check)> ExplainEntries(JourneyCatalog catalog, CustomerState? current, CustomerEvent evt)
+    {
+        var run = new Run(this, catalog, (current ?? CustomerState.New(evt.CustomerId)).Clone());
+        var at = evt.OccurredAt.ToUniversalTime();
+        run.State.Profile = MergeProfile(run.State.Profile, evt.Customer);
+        var eventValue = EventValue(evt);
+        return catalog.EnteredBy(evt.Type).Select(j => (j, run.CheckEntry(j, evt, eventValue, at))).ToList();
+    }
+
+    /// <summary>
     /// Renders an email step for a customer as the engine would at send time, for <c>orchestrator preview</c>.
     /// <paramref name="entry"/> stands for the event that started the instance.
     /// </summary>
@@ -363,35 +376,10 @@ public sealed class JourneyEngine
 
         public void TryEnter(JourneyDefinition journey, CustomerEvent evt, FluidValue eventValue, DateTimeOffset at)
         {
-            var probe = new JourneyInstance
-            {
-                Id = "", JourneyId = journey.Id, Version = journey.Version, CustomerId = State.CustomerId, Key = "",
-                EnteredAt = at, EntryEventId = evt.EventId, EntryEventType = evt.Type, EntryProperties = evt.Properties,
-            };
-            if (!Matches(journey.Entry.When, journey, probe, eventValue))
+            var check = CheckEntry(journey, evt, eventValue, at);
+            if (check.Verdict != EntryVerdict.Enters)
                 return;
-            var key = "";
-            if (journey.Entry.Key is { } keyExpression)
-            {
-                var value = keyExpression.Evaluate(ScopeFor(journey, probe, eventValue));
-                key = value.IsNil() ? "" : value.ToStringValue();
-            }
-            JourneyInstance? previous = null;
-            foreach (var other in State.Instances)
-            {
-                if (other.JourneyId != journey.Id || other.Key != key)
-                    continue;
-                if (other.Status == InstanceStatus.Active)
-                    return;
-                if (previous is null || other.EnteredAt > previous.EnteredAt)
-                    previous = other;
-            }
-            if (previous is not null)
-            {
-                var reentry = journey.Entry.Reentry;
-                if (reentry.Kind == ReentryKind.Never || (reentry.Kind == ReentryKind.After && at < previous.EnteredAt + reentry.After))
-                    return;
-            }
+            var key = check.Key;
             var instance = new JourneyInstance
             {
                 Id = Hash($"{journey.Id}|{State.CustomerId}|{key}|{evt.EventId}", 16),
@@ -408,6 +396,46 @@ public sealed class JourneyEngine
             State.Instances.Add(instance);
             Record(at, journey, instance, null, OutcomeKind.Entered, ("event", evt.Type), ("key", key.Length == 0 ? null : key));
             Execute(journey, instance, at, eventValue);
+        }
+
+        /// <summary>
+        /// The entry rule, in one place for entering and for explaining: the condition on the event, then one active
+        /// instance per key, then <c>reentry</c> counted from the previous entry with the same key.
+        /// </summary>
+        public EntryCheck CheckEntry(JourneyDefinition journey, CustomerEvent evt, FluidValue eventValue, DateTimeOffset at)
+        {
+            var probe = new JourneyInstance
+            {
+                Id = "", JourneyId = journey.Id, Version = journey.Version, CustomerId = State.CustomerId, Key = "",
+                EnteredAt = at, EntryEventId = evt.EventId, EntryEventType = evt.Type, EntryProperties = evt.Properties,
+            };
+            if (!Matches(journey.Entry.When, journey, probe, eventValue))
+                return new EntryCheck(EntryVerdict.ConditionFalse, "", null, journey.Entry.When!.Explain(ScopeFor(journey, probe, eventValue)));
+            var key = "";
+            if (journey.Entry.Key is { } keyExpression)
+            {
+                var value = keyExpression.Evaluate(ScopeFor(journey, probe, eventValue));
+                key = value.IsNil() ? "" : value.ToStringValue();
+            }
+            JourneyInstance? previous = null;
+            foreach (var other in State.Instances)
+            {
+                if (other.JourneyId != journey.Id || other.Key != key)
+                    continue;
+                if (other.Status == InstanceStatus.Active)
+                    return new EntryCheck(EntryVerdict.AlreadyActive, key, other, null);
+                if (previous is null || other.EnteredAt > previous.EnteredAt)
+                    previous = other;
+            }
+            if (previous is not null)
+            {
+                var reentry = journey.Entry.Reentry;
+                if (reentry.Kind == ReentryKind.Never)
+                    return new EntryCheck(EntryVerdict.ReentryNever, key, previous, null);
+                if (reentry.Kind == ReentryKind.After && at < previous.EnteredAt + reentry.After)
+                    return new EntryCheck(EntryVerdict.ReentryTooEarly, key, previous, null) { Until = previous.EnteredAt + reentry.After };
+            }
+            return new EntryCheck(EntryVerdict.Enters, key, previous, null);
         }
 
         /// <summary>Moves to <paramref name="target"/> (or the following step) and runs from there.</summary>
@@ -642,4 +670,29 @@ public static class Iso
             ? utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)
             : utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
     }
+}
+
+/// <summary>What the entry rule says about one event for one journey.</summary>
+public enum EntryVerdict
+{
+    Enters,
+
+    /// <summary><c>entry.when</c> is false for this event.</summary>
+    ConditionFalse,
+
+    /// <summary>An instance with the same key is still active.</summary>
+    AlreadyActive,
+
+    /// <summary><c>reentry: never</c> and an instance with the same key ended before.</summary>
+    ReentryNever,
+
+    /// <summary><c>reentry: after</c> and the previous entry is too recent; see <see cref="EntryCheck.Until"/>.</summary>
+    ReentryTooEarly,
+}
+
+/// <summary>The entry rule's answer, with what a person needs to understand it.</summary>
+public sealed record EntryCheck(EntryVerdict Verdict, string Key, JourneyInstance? Other, string? ConditionValues)
+{
+    /// <summary>For <see cref="EntryVerdict.ReentryTooEarly"/>: from when the same key may enter again.</summary>
+    public DateTimeOffset? Until { get; init; }
 }

@@ -4,7 +4,7 @@ using Fluid.Values;
 namespace Orchestrator.Core.Liquid;
 
 /// <summary>A parsed <c>when</c> condition or <c>key</c> expression of a journey, with its source text.</summary>
-public sealed class LiquidExpression
+public sealed partial class LiquidExpression
 {
     private readonly Expression _expression;
 
@@ -39,5 +39,25 @@ public sealed class LiquidExpression
     /// <summary>True when the value is truthy in Liquid's sense; nil (a missing name) is false.</summary>
     public bool IsTrue(Scope scope) => Evaluate(scope).ToBooleanValue();
 
+    /// <summary>
+    /// The names the condition reads with the values they have in <paramref name="scope"/>, e.g.
+    /// <c>event.properties.total = 12.9</c>: what a trace shows for a condition that was false.
+    /// </summary>
+    public string Explain(Scope scope)
+    {
+        var names = Names().Matches(Quoted().Replace(Source, "''")).Select(m => m.Value).Distinct(StringComparer.Ordinal);
+        return string.Join(", ", names.Select(name =>
+        {
+            var value = Parse(name).Evaluate(scope);
+            return value.IsNil() ? $"{name} = nil (missing)" : value is Fluid.Values.StringValue ? $"{name} = '{value.ToStringValue()}'" : $"{name} = {value.ToStringValue()}";
+        }));
+    }
+
     public override string ToString() => Source;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(?:event|entry|customer|journey)(?:\.[A-Za-z_][A-Za-z0-9_]*)+")]
+    private static partial System.Text.RegularExpressions.Regex Names();
+
+    [System.Text.RegularExpressions.GeneratedRegex("'[^']*'|\"[^\"]*\"")]
+    private static partial System.Text.RegularExpressions.Regex Quoted();
 }

@@ -22,4 +22,13 @@ public interface IAnalysisReader
 
     /// <summary>Logged events of one type, in time order.</summary>
     Task<IReadOnlyList<LoggedEvent>> ReadEventsOfTypeAsync(string type, CancellationToken cancellationToken);
+
+    /// <summary>A customer's logged events with their payloads, in arrival order.</summary>
+    Task<IReadOnlyList<StoredEvent>> ReadCustomerEventsAsync(string customerId, CancellationToken cancellationToken);
+
+    /// <summary>Every logged event that occurred at or after <paramref name="since"/>, in arrival order.</summary>
+    Task<IReadOnlyList<StoredEvent>> ReadEventsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken);
+
+    /// <summary>A customer's outcomes, in the simulator's order.</summary>
+    Task<IReadOnlyList<Engine.Outcome>> ReadCustomerOutcomesAsync(string customerId, CancellationToken cancellationToken);
 }

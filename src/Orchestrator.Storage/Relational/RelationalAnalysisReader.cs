@@ -76,6 +76,41 @@ internal sealed class RelationalAnalysisReader(StorageDialect dialect) : IAnalys
             return rows.Select(r => new LoggedEvent(r.EventId, r.CustomerId, r.Type, StoredTime.Read(r.OccurredAt))).ToList();
         }
     }
+
+    public Task<IReadOnlyList<StoredEvent>> ReadCustomerEventsAsync(string customerId, CancellationToken cancellationToken) =>
+        ReadStoredEventsAsync(dialect.Sql.SelectCustomerEvents, new { customerId }, cancellationToken);
+
+    public Task<IReadOnlyList<StoredEvent>> ReadEventsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
+        ReadStoredEventsAsync(dialect.Sql.SelectEventsSince, new { since = dialect.Time(since) }, cancellationToken);
+
+    public async Task<IReadOnlyList<Core.Engine.Outcome>> ReadCustomerOutcomesAsync(string customerId, CancellationToken cancellationToken)
+    {
+        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<OutcomeRow>(dialect.Command(dialect.Sql.SelectCustomerOutcomes, new { customerId }, null, cancellationToken)).ConfigureAwait(false);
+            return rows.Select(r => new Core.Engine.Outcome(StoredTime.Read(r.At), r.JourneyId, r.Version, r.CustomerId, r.InstanceId, r.StepId, r.Kind, r.Variant,
+                StateJson.ReadDetail(r.DetailJson))).ToList();
+        }
+    }
+
+    private async Task<IReadOnlyList<StoredEvent>> ReadStoredEventsAsync(string sql, object parameters, CancellationToken cancellationToken)
+    {
+        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<StoredEventRow>(dialect.Command(sql, parameters, null, cancellationToken)).ConfigureAwait(false);
+            return rows.Select(r => new StoredEvent(new Orchestrator.Contracts.CustomerEvent
+            {
+                EventId = r.EventId,
+                CustomerId = r.CustomerId,
+                Type = r.Type,
+                OccurredAt = StoredTime.Read(r.OccurredAt),
+                Properties = StateJson.ReadElement(r.PropertiesJson),
+                Customer = StateJson.ReadCustomerUpdate(r.CustomerJson),
+            }, StoredTime.Read(r.ReceivedAt))).ToList();
+        }
+    }
 }
 
 /// <summary>Removes events older than the retention from the event log, a batch per statement, so the writer is never held long.</summary>

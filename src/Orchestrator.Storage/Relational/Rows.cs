@@ -123,3 +123,14 @@ internal sealed class LoggedEventRow
     public string Type { get; set; } = "";
     public object OccurredAt { get; set; } = "";
 }
+
+internal sealed class StoredEventRow
+{
+    public string EventId { get; set; } = "";
+    public string CustomerId { get; set; } = "";
+    public string Type { get; set; } = "";
+    public object OccurredAt { get; set; } = "";
+    public object ReceivedAt { get; set; } = "";
+    public string? PropertiesJson { get; set; }
+    public string? CustomerJson { get; set; }
+}

@@ -60,4 +60,13 @@ internal sealed record SqlStatements
     public required string SelectConversions { get; init; }
     public required string SelectFeedback { get; init; }
     public required string SelectEventsOfType { get; init; }
+
+    /// <summary>A customer's logged events with their payloads, in arrival order (traces).</summary>
+    public required string SelectCustomerEvents { get; init; }
+
+    /// <summary>Every logged event that occurred at or after @since, in arrival order (what-if replays).</summary>
+    public required string SelectEventsSince { get; init; }
+
+    /// <summary>A customer's outcomes in the simulator's order (traces).</summary>
+    public required string SelectCustomerOutcomes { get; init; }
 }

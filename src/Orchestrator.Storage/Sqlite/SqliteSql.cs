@@ -245,6 +245,33 @@ internal static class SqliteSql
         WHERE kind = 'converted';
         """;
 
+    private const string EventColumns = """
+        event_id AS EventId, customer_id AS CustomerId, event_type AS Type, occurred_at AS OccurredAt, received_at AS ReceivedAt,
+        properties_json AS PropertiesJson, customer_json AS CustomerJson
+        """;
+
+    public const string SelectCustomerEvents = $"""
+        SELECT {EventColumns}
+        FROM events
+        WHERE customer_id = @customerId
+        ORDER BY received_at, occurred_at, event_id;
+        """;
+
+    public const string SelectEventsSince = $"""
+        SELECT {EventColumns}
+        FROM events
+        WHERE occurred_at >= @since
+        ORDER BY received_at, occurred_at, event_id;
+        """;
+
+    public const string SelectCustomerOutcomes = """
+        SELECT at AS At, journey_id AS JourneyId, version AS Version, customer_id AS CustomerId, instance_id AS InstanceId,
+               step_id AS StepId, kind AS Kind, variant AS Variant, detail_json AS DetailJson
+        FROM outcomes
+        WHERE customer_id = @customerId
+        ORDER BY at, revision, seq, id;
+        """;
+
     public static readonly SqlStatements Statements = new()
     {
         CreateMigrationsTable = CreateMigrationsTable,
@@ -282,5 +309,8 @@ internal static class SqliteSql
         SelectConversions = SelectConversions,
         SelectFeedback = SelectFeedback,
         SelectEventsOfType = SelectEventsOfType,
+        SelectCustomerEvents = SelectCustomerEvents,
+        SelectEventsSince = SelectEventsSince,
+        SelectCustomerOutcomes = SelectCustomerOutcomes,
     };
 }
