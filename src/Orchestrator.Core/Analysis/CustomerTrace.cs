@@ -49,11 +49,14 @@ public static class CustomerTraceBuilder
         CustomerState? state = null;
         DateTimeOffset? unsubscribedAt = null;
         DateTimeOffset? bouncedAt = null;
+        DateTimeOffset? latest = null;
         foreach (var stored in events)
         {
             var evt = stored.Event;
             var at = evt.OccurredAt.ToUniversalTime();
-            Add(at, EventLine, null, null, DescribeEvent(evt, stored.ReceivedAt));
+            // Late means out of order: it arrived after an event that happened later (a replay's arrival times are all "late").
+            Add(at, EventLine, null, null, DescribeEvent(evt) + (at < latest ? $" (arrived {Time(stored.ReceivedAt)}, after an event of {Time(latest.Value)})" : ""));
+            latest = latest is { } l && l > at ? l : at;
             if (evt.Type == JourneyEngine.Unsubscribed)
                 unsubscribedAt = at;
             if (evt.Type == JourneyEngine.Resubscribed)
@@ -124,7 +127,7 @@ public static class CustomerTraceBuilder
     private static bool Uses(JourneyDefinition journey, string type) =>
         journey.Goal?.Event == type || journey.Exits.Any(e => e.Event == type) || journey.Steps.OfType<WaitForStep>().Any(w => w.Event == type);
 
-    private static string DescribeEvent(CustomerEvent evt, DateTimeOffset receivedAt)
+    private static string DescribeEvent(CustomerEvent evt)
     {
         var text = evt.Type;
         if (evt.Properties is { ValueKind: System.Text.Json.JsonValueKind.Object } p)
@@ -133,8 +136,6 @@ public static class CustomerTraceBuilder
                 .Select(x => $"{x.Name}={x.Value}");
             text += " " + string.Join(" ", shown);
         }
-        if (receivedAt - evt.OccurredAt > TimeSpan.FromMinutes(5))
-            text += $" (arrived {Time(receivedAt)})";
         return text.TrimEnd();
     }
 

@@ -1,0 +1,145 @@
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using Orchestrator.Cli.Commands;
+
+namespace Orchestrator.Cli.Tests;
+
+/// <summary>
+/// report, trace and graph --store over the samples written by simulate --store: the store has the worker's schema,
+/// so these read exactly what they read after the worker's --demo.
+/// </summary>
+public sealed class AnalysisCommandTests : IClassFixture<AnalysisCommandTests.SampleStore>
+{
+    private static readonly string Config = Path.Combine(RepoPaths.Root, "appsettings.json");
+    private readonly SampleStore _store;
+
+    public AnalysisCommandTests(SampleStore store) => _store = store;
+
+    /// <summary>The samples simulated once into a temporary SQLite store.</summary>
+    public sealed class SampleStore : IDisposable
+    {
+        public SampleStore()
+        {
+            Folder = Path.Combine(Path.GetTempPath(), "orchestrator-cli-tests", Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(Folder);
+            File = Path.Combine(Folder, "sim.db");
+            using var output = new StringWriter();
+            using var errors = new StringWriter();
+            Exit = SimulateCommand.Run(RepoPaths.Journeys, RepoPaths.SampleEvents, null, "jsonl", Config, output, errors, File);
+            Errors = errors.ToString();
+            Outcomes = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+        }
+
+        public string Folder { get; }
+        public string File { get; }
+        public int Exit { get; }
+        public string Errors { get; }
+        public int Outcomes { get; }
+
+        public void Dispose()
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(Folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp file must not fail a test.
+            }
+        }
+    }
+
+    [Fact]
+    public void Simulate_store_writes_every_outcome_with_the_workers_schema_and_refuses_to_overwrite()
+    {
+        Assert.True(_store.Exit == 0, _store.Errors);
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_store.File}");
+        connection.Open();
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM outcomes";
+        Assert.Equal(_store.Outcomes, (long)count.ExecuteScalar()!);
+        count.CommandText = "SELECT COUNT(*) FROM events";
+        Assert.True((long)count.ExecuteScalar()! > 400);
+
+        using var errors = new StringWriter();
+        Assert.Equal(CliSupport.Failed, SimulateCommand.Run(RepoPaths.Journeys, RepoPaths.SampleEvents, null, "jsonl", Config, TextWriter.Null, errors, _store.File));
+        Assert.Contains("already exists", errors.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Report_shows_the_cart_experiment_verdict_and_the_survey_gap()
+    {
+        var cart = Report("cart-recovery", "table");
+        Assert.Contains("Experiment at offer-test (control: control", cart, StringComparison.Ordinal);
+        Assert.Contains("discount vs control: TOO-LITTLE-DATA.", cart, StringComparison.Ordinal);
+
+        var survey = Report("post-purchase-survey", "table");
+        Assert.Contains("FLAG touchpoints-good-journey-poor", survey, StringComparison.Ordinal);
+
+        var list = Report(null, "table");
+        foreach (var journey in new[] { "cart-recovery", "post-purchase-survey", "welcome", "win-back" })
+            Assert.Contains(journey, list, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_json_report_has_the_fields_of_the_contract()
+    {
+        var json = JsonDocument.Parse(Report("cart-recovery", "json")).RootElement;
+        foreach (var field in new[] { "journey", "version", "from", "to", "entered", "steps", "edges", "ended", "conversion", "paths", "experiments", "experience", "sharedConversions" })
+            Assert.True(json.TryGetProperty(field, out _), $"no '{field}' in {json}");
+        var step = json.GetProperty("steps")[0];
+        foreach (var field in new[] { "id", "kind", "reached", "waitingNow", "outcomes", "dwell" })
+            Assert.True(step.TryGetProperty(field, out _), field);
+        var comparison = json.GetProperty("experiments")[0].GetProperty("comparisons")[0];
+        foreach (var field in new[] { "variant", "control", "lift", "ci95", "relativeLift", "pValue", "pValueAdjusted", "sequentialCi95", "verdict", "sentence" })
+            Assert.True(comparison.TryGetProperty(field, out _), field);
+        Assert.Equal("too-little-data", comparison.GetProperty("verdict").GetString());
+        foreach (var field in new[] { "p50", "p90" })
+            Assert.True(json.GetProperty("conversion").GetProperty("timeToConvert").TryGetProperty(field, out _), field);
+        var experience = JsonDocument.Parse(Report("post-purchase-survey", "json")).RootElement.GetProperty("experience");
+        Assert.Equal("touchpoints-good-journey-poor", experience.GetProperty("flag").GetString());
+        foreach (var field in new[] { "touchpoints", "journey", "gap", "peakEnd" })
+            Assert.True(experience.TryGetProperty(field, out _), field);
+        // Entered equals the entered outcomes the simulation printed.
+        Assert.True(json.GetProperty("entered").GetInt32() > 0);
+    }
+
+    [Theory]
+    [InlineData("c-43", "suppressed: the customer unsubscribed (since")]
+    [InlineData("c-26", "deferred: outside the send window in Europe/London, until")]
+    [InlineData("c-26", "deferred: the frequency cap is reached, until")]
+    [InlineData("c-20", "skipped: the template requires customer.firstName, which the customer's data does not have")]
+    [InlineData("c-12", "did not enter cart-recovery: its entry condition `event.properties.total >= 20` was false (event.properties.total = 12.9)")]
+    [InlineData("c-16", "did not enter cart-recovery again: reentry after")]
+    [InlineData("c-05", "did not enter welcome again: reentry is never")]
+    [InlineData("c-43", "why: no cart.abandoned event, which is what starts cart-recovery")]
+    public void Trace_explains_in_words(string customer, string phrase)
+    {
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+        Assert.True(TraceCommand.Run(customer, RepoPaths.Journeys, _store.File, Config, "table", output, errors) == 0, errors.ToString());
+        Assert.Contains(phrase, output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_store_is_an_error_not_a_new_empty_file()
+    {
+        var missing = Path.Combine(_store.Folder, "nope.db");
+        using var errors = new StringWriter();
+        Assert.Equal(CliSupport.Failed, ReportCommand.Run(new ReportCommand.Request(null, RepoPaths.Journeys, missing, Config, null, null, null, null, "table"),
+            TimeProvider.System, TextWriter.Null, errors));
+        Assert.Contains("no such store", errors.ToString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(missing));
+    }
+
+    private string Report(string? journey, string format)
+    {
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+        var exit = ReportCommand.Run(new ReportCommand.Request(journey, RepoPaths.Journeys, _store.File, Config, null, null, null, null, format),
+            new FakeTimeProvider(new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero)), output, errors);
+        Assert.True(exit == 0, errors.ToString());
+        return output.ToString();
+    }
+}
