@@ -143,3 +143,42 @@ public sealed class AnalysisCommandTests : IClassFixture<AnalysisCommandTests.Sa
         return output.ToString();
     }
 }
+
+public sealed class LiveGraphTests : IClassFixture<AnalysisCommandTests.SampleStore>
+{
+    private readonly AnalysisCommandTests.SampleStore _store;
+
+    public LiveGraphTests(AnalysisCommandTests.SampleStore store) => _store = store;
+
+    [Fact]
+    public void Graph_with_a_store_puts_counts_on_steps_and_edges_and_greys_steps_nobody_reached()
+    {
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+        var config = Path.Combine(RepoPaths.Root, "appsettings.json");
+        Assert.True(GraphCommand.Run(RepoPaths.Journeys, "welcome", output, errors, _store.File, live: true, config) == 0, errors.ToString());
+        var map = output.ToString();
+        var report = ReportJson(config);
+        var entered = report.GetProperty("entered").GetInt32();
+        Assert.Contains($"entered {entered}", map, StringComparison.Ordinal);
+        foreach (var step in report.GetProperty("steps").EnumerateArray())
+            Assert.Contains($"{step.GetProperty("id").GetString()}<br/>reached {step.GetProperty("reached").GetInt32()}", map, StringComparison.Ordinal);
+        var edge = report.GetProperty("edges")[0];
+        Assert.Contains($"{edge.GetProperty("count").GetInt32()}\" -->", map, StringComparison.Ordinal);
+        Assert.Contains("classDef unreached", map, StringComparison.Ordinal);
+        // The samples reach every step; a step nobody reached is drawn grey.
+        Assert.DoesNotMatch("class s\\d+ unreached", map);
+        var journey = Core.Journeys.JourneyLoader.LoadFolder(RepoPaths.Journeys).Journeys.Single(j => j.Id == "welcome");
+        var figures = Core.Analysis.JourneyReportBuilder.Build(journey, [], new Core.Analysis.JourneyReportBuilder.StepTally(), [], [],
+            new Dictionary<string, IReadOnlyList<Core.Analysis.LoggedEvent>>(), new Core.Analysis.ReportFilter(DateTimeOffset.UtcNow), new Core.Analysis.AnalysisOptions());
+        var empty = GraphCommand.ToMermaid(journey, figures);
+        Assert.Equal(journey.Steps.Count, System.Text.RegularExpressions.Regex.Count(empty, "class s\\d+ unreached"));
+    }
+
+    private JsonElement ReportJson(string config)
+    {
+        using var output = new StringWriter();
+        ReportCommand.Run(new ReportCommand.Request("welcome", RepoPaths.Journeys, _store.File, config, null, null, null, null, "json"), TimeProvider.System, output, TextWriter.Null);
+        return JsonDocument.Parse(output.ToString()).RootElement;
+    }
+}

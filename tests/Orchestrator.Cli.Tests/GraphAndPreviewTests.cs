@@ -15,7 +15,7 @@ public sealed class GraphAndPreviewTests
         var journey = Core.Journeys.JourneyLoader.LoadFolder(RepoPaths.Journeys).Journeys.Single(j => j.Id == "cart-recovery");
         foreach (var step in journey.Steps)
             Assert.Contains(step.Id, graph, StringComparison.Ordinal);
-        Assert.Contains("-- timeout -->", graph, StringComparison.Ordinal);
+        Assert.Contains("-- \"timeout\" -->", graph, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -37,6 +37,10 @@ public sealed record StepFigures
     public required string Id { get; init; }
     public required string Kind { get; init; }
     public required int Reached { get; init; }
+
+    /// <summary>Of the instances that reached the step, how many converted (at any time), and their share.</summary>
+    public required int Converted { get; init; }
+    public required double Conversion { get; init; }
     public required int WaitingNow { get; init; }
     public required IReadOnlyDictionary<string, int> Outcomes { get; init; }
 

@@ -128,6 +128,8 @@ public static class JourneyReportBuilder
                 Id = id,
                 Kind = kind,
                 Reached = tally.ReachedOf(id),
+                Converted = tally.ConvertedOf(id),
+                Conversion = Statistics.Rate(tally.ConvertedOf(id), tally.ReachedOf(id)),
                 WaitingNow = waiting.GetValueOrDefault(id),
                 Outcomes = tally.OutcomesOf(id),
                 Reasons = tally.ReasonsOf(id),
@@ -234,6 +236,7 @@ public static class JourneyReportBuilder
     public sealed class StepTally
     {
         private readonly Dictionary<string, int> _reached = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _converted = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Dictionary<string, int>> _outcomes = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Dictionary<string, Dictionary<string, int>>> _reasons = new(StringComparer.Ordinal);
         private readonly Dictionary<string, List<TimeSpan>> _dwell = new(StringComparer.Ordinal);
@@ -253,7 +256,11 @@ public static class JourneyReportBuilder
                 if (row.StepId is not { } step)
                     continue;
                 if (seen.Add(step))
+                {
                     _reached[step] = _reached.GetValueOrDefault(step) + 1;
+                    if (history.ConvertedAt is not null)
+                        _converted[step] = _converted.GetValueOrDefault(step) + 1;
+                }
                 var kinds = _outcomes.TryGetValue(step, out var k) ? k : _outcomes[step] = new Dictionary<string, int>(StringComparer.Ordinal);
                 kinds[row.Kind] = kinds.GetValueOrDefault(row.Kind) + 1;
                 if (KindsWithReasons.Contains(row.Kind) && row.Reason is { } reason)
@@ -274,6 +281,8 @@ public static class JourneyReportBuilder
         }
 
         public int ReachedOf(string step) => _reached.GetValueOrDefault(step);
+
+        public int ConvertedOf(string step) => _converted.GetValueOrDefault(step);
 
         public IReadOnlyDictionary<string, int> OutcomesOf(string step) =>
             _outcomes.TryGetValue(step, out var kinds) ? kinds.OrderBy(k => k.Key, StringComparer.Ordinal).ToDictionary(k => k.Key, k => k.Value, StringComparer.Ordinal) : new Dictionary<string, int>();
