@@ -182,3 +182,65 @@ public sealed class LiveGraphTests : IClassFixture<AnalysisCommandTests.SampleSt
         return JsonDocument.Parse(output.ToString()).RootElement;
     }
 }
+
+public sealed class WhatIfTests : IClassFixture<AnalysisCommandTests.SampleStore>, IDisposable
+{
+    private static readonly string Config = Path.Combine(RepoPaths.Root, "appsettings.json");
+    private readonly AnalysisCommandTests.SampleStore _store;
+    private readonly string _changed = Path.Combine(Path.GetTempPath(), "orchestrator-whatif", Guid.NewGuid().ToString("N"));
+
+    public WhatIfTests(AnalysisCommandTests.SampleStore store)
+    {
+        _store = store;
+        Directory.CreateDirectory(Path.Combine(_changed, "templates"));
+        foreach (var file in Directory.GetFiles(RepoPaths.Journeys, "*.yaml"))
+            File.Copy(file, Path.Combine(_changed, Path.GetFileName(file)));
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoPaths.Journeys, "templates")))
+            File.Copy(file, Path.Combine(_changed, "templates", Path.GetFileName(file)));
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_changed, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder must not fail a test.
+        }
+    }
+
+    [Fact]
+    public void Replaying_the_store_through_unchanged_journeys_predicts_exactly_what_was_recorded()
+    {
+        var rows = Replay(RepoPaths.Journeys);
+        Assert.NotEmpty(rows);
+        Assert.All(rows, r => Assert.True(r.Recorded == r.Predicted, $"{r.Journey} {r.Step} {r.Measure}: {r.Recorded} vs {r.Predicted}"));
+        Assert.Contains(rows, r => r is { Journey: "cart-recovery", Step: "reminder", Measure: "sent", Recorded: > 0 });
+    }
+
+    [Fact]
+    public void A_changed_wait_shows_recorded_against_predicted_sends_for_that_journey_only()
+    {
+        var file = Path.Combine(_changed, "cart-recovery.yaml");
+        File.WriteAllText(file, File.ReadAllText(file).Replace("  - id: wait-1h\n    wait: 1h", "  - id: wait-1h\n    wait: 4h", StringComparison.Ordinal));
+        var rows = Replay(_changed);
+        Assert.Contains(rows, r => r.Journey == "cart-recovery" && r.Measure == "sent" && r.Change != 0);
+        Assert.Contains(rows, r => r is { Journey: "cart-recovery", Step: "reminder", Measure: "deferred" } && r.Predicted > r.Recorded);
+        Assert.All(rows.Where(r => r.Journey != "cart-recovery"), r => Assert.Equal(r.Recorded, r.Predicted));
+
+        using var output = new StringWriter();
+        Assert.Equal(0, SimulateCommand.Replay(_changed, _store.File, null, null, "table", Config, TimeProvider.System, output, TextWriter.Null));
+        Assert.Contains("recorded  predicted  change", output.ToString(), StringComparison.Ordinal);
+    }
+
+    private List<Core.Analysis.WhatIfRow> Replay(string folder)
+    {
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+        Assert.True(SimulateCommand.Replay(folder, _store.File, null, null, "jsonl", Config, TimeProvider.System, output, errors) == 0, errors.ToString());
+        return output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonSerializer.Deserialize<Core.Analysis.WhatIfRow>(l, Core.Analysis.ReportJson.Options)!).ToList();
+    }
+}
