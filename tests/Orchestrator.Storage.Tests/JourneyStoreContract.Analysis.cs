@@ -242,7 +242,7 @@ public abstract partial class JourneyStoreContract
             }, None);
             await unit.CommitAsync(None);
         }
-        var stored = Assert.Single(await Storage.Analysis.ReadFeedbackAsync(None));
+        var stored = Assert.Single(await Storage.Analysis.ReadFeedbackAsync("welcome", None));
         Assert.Equal((FeedbackLevel.Touchpoint, "k-2", 4.0, "fine", TestData.T0.AddHours(7)), (stored.Level, stored.SendKey, stored.Score, stored.Comment, stored.At));
     }
 

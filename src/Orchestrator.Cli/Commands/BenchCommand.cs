@@ -20,7 +20,10 @@ internal static class BenchCommand
         var journeys = CliSupport.JourneysOption();
         var events = new Option<string>("--events", "-e") { Description = "Sample events to copy", DefaultValueFactory = _ => "samples/events.jsonl" };
         var copies = new Option<int>("--copies") { Description = "How many copies of the sample customers", DefaultValueFactory = _ => 400 };
-        var command = new Command("bench", "Benchmark the engine: events decided per second on one core") { journeys, events, copies };
+        var command = new Command("bench", "Benchmark the engine: events decided per second on one core; 'bench report' for reports over a million rows")
+        {
+            journeys, events, copies, ReportBenchCommand.Create(),
+        };
         command.SetAction(parse => Run(parse.GetValue(journeys)!, parse.GetValue(events)!, parse.GetValue(copies), Console.Out, Console.Error));
         return command;
     }

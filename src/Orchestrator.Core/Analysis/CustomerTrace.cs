@@ -31,7 +31,7 @@ public static class CustomerTraceBuilder
     {
         var events = await reader.ReadCustomerEventsAsync(customerId, cancellationToken).ConfigureAwait(false);
         var outcomes = await reader.ReadCustomerOutcomesAsync(customerId, cancellationToken).ConfigureAwait(false);
-        var feedback = (await reader.ReadFeedbackAsync(cancellationToken).ConfigureAwait(false)).Where(f => f.CustomerId == customerId).ToList();
+        var feedback = await reader.ReadCustomerFeedbackAsync(customerId, cancellationToken).ConfigureAwait(false);
         return Build(customerId, catalog, sending, events, outcomes, feedback);
     }
 

@@ -47,7 +47,7 @@ public static class JourneyReportBuilder
             tally.Add(rows, filter, instances);
 
         var conversions = await reader.ReadConversionsAsync(cancellationToken).ConfigureAwait(false);
-        var feedback = await reader.ReadFeedbackAsync(cancellationToken).ConfigureAwait(false);
+        var feedback = await reader.ReadFeedbackAsync(journey.Id, cancellationToken).ConfigureAwait(false);
         var types = new[] { UnsubscribedEvent, BouncedEvent, ComplainedEvent, RetentionEventOf(journey, options) }.OfType<string>().Distinct();
         var events = new Dictionary<string, IReadOnlyList<LoggedEvent>>(StringComparer.Ordinal);
         foreach (var type in types)

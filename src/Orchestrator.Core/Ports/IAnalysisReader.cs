@@ -17,8 +17,11 @@ public interface IAnalysisReader
     /// <summary>Every <c>converted</c> outcome of every journey.</summary>
     Task<IReadOnlyList<ConversionFact>> ReadConversionsAsync(CancellationToken cancellationToken);
 
-    /// <summary>Every stored survey answer.</summary>
-    Task<IReadOnlyList<FeedbackAnswer>> ReadFeedbackAsync(CancellationToken cancellationToken);
+    /// <summary>The survey answers of one journey (touchpoint and journey level) and every relationship-level answer.</summary>
+    Task<IReadOnlyList<FeedbackAnswer>> ReadFeedbackAsync(string journeyId, CancellationToken cancellationToken);
+
+    /// <summary>One customer's survey answers, in time order.</summary>
+    Task<IReadOnlyList<FeedbackAnswer>> ReadCustomerFeedbackAsync(string customerId, CancellationToken cancellationToken);
 
     /// <summary>Logged events of one type, in time order.</summary>
     Task<IReadOnlyList<LoggedEvent>> ReadEventsOfTypeAsync(string type, CancellationToken cancellationToken);

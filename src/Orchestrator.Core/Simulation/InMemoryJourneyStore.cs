@@ -16,6 +16,7 @@ public sealed class InMemoryJourneyStore : IJourneyStore, IDisposable
     private readonly HashSet<string> _inbox = new(StringComparer.Ordinal);
     private readonly List<Decision> _decisions = [];
     private readonly Dictionary<string, SendReference> _sends = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<SendReference>> _sendsByCustomer = new(StringComparer.Ordinal);
 
     /// <summary>Every committed decision, in commit order.</summary>
     public IReadOnlyList<Decision> Decisions => _decisions;
@@ -47,8 +48,8 @@ public sealed class InMemoryJourneyStore : IJourneyStore, IDisposable
 
         // Every decided send counts as sent here, as it does in the simulator's outcomes.
         public Task<SendReference?> LastSentAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken) =>
-            Task.FromResult(store._sends.Values
-                .Where(s => s.CustomerId == customerId && s.At >= since && s.At <= until)
+            Task.FromResult(store._sendsByCustomer.GetValueOrDefault(customerId)?
+                .Where(s => s.At >= since && s.At <= until)
                 .OrderBy(s => s.At).LastOrDefault());
 
         public Task<CustomerState?> LoadCustomerAsync(CancellationToken cancellationToken) =>
@@ -70,7 +71,11 @@ public sealed class InMemoryJourneyStore : IJourneyStore, IDisposable
                 store._customers[customerId] = _decision.State;
                 store._decisions.Add(_decision);
                 foreach (var send in _decision.Sends)
-                    store._sends.TryAdd(send.SendKey, new SendReference(send.SendKey, send.CustomerId, send.JourneyId, send.Version, send.StepId, send.InstanceId, send.At));
+                {
+                    var reference = new SendReference(send.SendKey, send.CustomerId, send.JourneyId, send.Version, send.StepId, send.InstanceId, send.At);
+                    if (store._sends.TryAdd(send.SendKey, reference))
+                        (store._sendsByCustomer.TryGetValue(send.CustomerId, out var list) ? list : store._sendsByCustomer[send.CustomerId] = []).Add(reference);
+                }
             }
             Release();
             return Task.CompletedTask;

@@ -59,6 +59,7 @@ internal sealed record SqlStatements
     public required string SelectJourneyOutcomes { get; init; }
     public required string SelectConversions { get; init; }
     public required string SelectFeedback { get; init; }
+    public required string SelectCustomerFeedback { get; init; }
     public required string SelectEventsOfType { get; init; }
 
     /// <summary>A customer's logged events with their payloads, in arrival order (traces).</summary>

@@ -15,11 +15,39 @@ internal static class StoredTime
     {
         DateTimeOffset offset => offset.ToUniversalTime(),
         DateTime dateTime => new DateTimeOffset(DateTime.SpecifyKind(dateTime, DateTimeKind.Utc)),
-        string text => DateTimeOffset.ParseExact(text, TextFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),
+        string text => ReadText(text),
         _ => throw new InvalidCastException($"A stored time was {value.GetType().Name}, expected text or DateTimeOffset"),
     };
 
     public static DateTimeOffset? ReadNullable(object? value) => value is null or DBNull ? null : Read(value);
+
+    /// <summary>
+    /// The fixed-width text format read digit by digit: reports read a million of these, and ParseExact costs more
+    /// than the rest of the row. Anything not exactly in the format goes to ParseExact and its error.
+    /// </summary>
+    public static DateTimeOffset ReadText(string text)
+    {
+        if (text.Length == 28 && text[4] == '-' && text[7] == '-' && text[10] == 'T' && text[13] == ':' && text[16] == ':' && text[19] == '.' && text[27] == 'Z')
+        {
+            int N(int start, int length)
+            {
+                var value = 0;
+                for (var i = start; i < start + length; i++)
+                {
+                    var digit = text[i] - '0';
+                    if ((uint)digit > 9)
+                        return -1;
+                    value = (value * 10) + digit;
+                }
+                return value;
+            }
+            var (year, month, day, hour, minute, second, fraction) = (N(0, 4), N(5, 2), N(8, 2), N(11, 2), N(14, 2), N(17, 2), N(20, 7));
+            if (year > 0 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month) && hour is >= 0 and < 24
+                && minute is >= 0 and < 60 && second is >= 0 and < 60 && fraction >= 0)
+                return new DateTimeOffset(new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).AddTicks(fraction));
+        }
+        return DateTimeOffset.ParseExact(text, TextFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    }
 }
 
 /// <summary>

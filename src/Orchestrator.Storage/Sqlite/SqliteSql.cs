@@ -201,12 +201,24 @@ internal static class SqliteSql
 
     public const string SelectJourneyIds = "SELECT DISTINCT journey_id FROM outcomes ORDER BY journey_id;";
 
-    public const string SelectFeedback = """
-        SELECT event_id AS EventId, customer_id AS CustomerId, at AS At, metric AS Metric, score AS Score, level AS Level,
-               attributed AS Attributed, journey_id AS JourneyId, version AS Version, step_id AS StepId,
-               instance_id AS InstanceId, send_key AS SendKey, comment AS Comment
+    private const string FeedbackColumns = """
+        event_id AS EventId, customer_id AS CustomerId, at AS At, metric AS Metric, score AS Score, level AS Level,
+        attributed AS Attributed, journey_id AS JourneyId, version AS Version, step_id AS StepId,
+        instance_id AS InstanceId, send_key AS SendKey, comment AS Comment
+        """;
+
+    public const string SelectFeedback = $"""
+        SELECT {FeedbackColumns}
         FROM feedback
+        WHERE journey_id = @journeyId OR level = 'relationship'
         ORDER BY at, customer_id, event_id;
+        """;
+
+    public const string SelectCustomerFeedback = $"""
+        SELECT {FeedbackColumns}
+        FROM feedback
+        WHERE customer_id = @customerId
+        ORDER BY at, event_id;
         """;
 
     public const string SelectEventsOfType = """
@@ -230,10 +242,12 @@ internal static class SqliteSql
         WHERE rowid IN (SELECT rowid FROM events WHERE received_at < @before LIMIT @batch);
         """;
 
+    /// <summary>Only the kinds that carry a reason or a goal event have their detail parsed: most rows are waits and sends.</summary>
     public const string SelectJourneyOutcomes = """
         SELECT at AS At, customer_id AS CustomerId, instance_id AS InstanceId, version AS Version, step_id AS StepId,
-               kind AS Kind, variant AS Variant, json_extract(detail_json, '$.reason') AS Reason,
-               json_extract(detail_json, '$.eventId') AS EventId
+               kind AS Kind, variant AS Variant,
+               CASE WHEN kind IN ('skipped', 'suppressed', 'deferred', 'failed', 'exited', 'completed') THEN json_extract(detail_json, '$.reason') END AS Reason,
+               CASE WHEN kind = 'converted' THEN json_extract(detail_json, '$.eventId') END AS EventId
         FROM outcomes
         WHERE journey_id = @journeyId
         ORDER BY customer_id, instance_id, revision, seq;
@@ -308,6 +322,7 @@ internal static class SqliteSql
         SelectJourneyOutcomes = SelectJourneyOutcomes,
         SelectConversions = SelectConversions,
         SelectFeedback = SelectFeedback,
+        SelectCustomerFeedback = SelectCustomerFeedback,
         SelectEventsOfType = SelectEventsOfType,
         SelectCustomerEvents = SelectCustomerEvents,
         SelectEventsSince = SelectEventsSince,
