@@ -15,15 +15,21 @@ using RabbitMQ.Client.Events;
 // Each worker run starts on a queue that already holds every event, and its rate is taken from the first to the last
 // inbox commit, so start-up time is not counted.
 //
-//   dotnet run -c Release --project bench/Orchestrator.Worker.Bench -- [--copies 20] [--partitions 1,4,8]
+//   dotnet run -c Release --project bench/Orchestrator.Worker.Bench -- [--copies 20] [--partitions 1,4,8] [--report-store big.db]
 // Needs RabbitMQ on 127.0.0.1:5672 with the consistent-hash plugin: `bash scripts/services.sh start`.
+// --report-store: a store from `orchestrator bench report --store big.db` (a million outcome rows). The worker then
+// runs twice on a copy of it with one partition: alone, and while `orchestrator report` reads the same database in
+// a loop, so the rate with reports running reads as a share of the rate without.
 
 var copies = int.Parse(Arg("--copies", "20"), CultureInfo.InvariantCulture);
+var reportStore = Arg("--report-store", "");
 var partitionCounts = Arg("--partitions", "1,4,8").Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList();
 var root = FindRoot();
-var workerDll = Path.Combine(root, "src", "Orchestrator.Worker", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "orchestrator-worker.dll");
-if (!File.Exists(workerDll))
-    return Fail($"build the worker first: {workerDll} is missing");
+var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+var workerDll = Path.Combine(root, "src", "Orchestrator.Worker", "bin", configuration, "net10.0", "orchestrator-worker.dll");
+var cliDll = Path.Combine(root, "src", "Orchestrator.Cli", "bin", configuration, "net10.0", "orchestrator.dll");
+if (!File.Exists(workerDll) || !File.Exists(cliDll))
+    return Fail($"build the worker and the CLI first: {workerDll} or {cliDll} is missing");
 
 var events = Workload(Path.Combine(root, "samples", "events.jsonl"), copies);
 Console.WriteLine($"workload: {events.Count:N0} events ({copies} copies of samples/events.jsonl), {events.Select(e => e.Customer).Distinct().Count():N0} customers");
@@ -43,6 +49,17 @@ foreach (var partitions in partitionCounts)
 {
     var rate = await WorkerAsync(connection, events, partitions);
     Console.WriteLine($"| {partitions} | {rate:N0} | {rate / rawRabbit:P0} | {rawSqlite / rate:N1} |");
+}
+
+if (reportStore.Length > 0)
+{
+    if (!File.Exists(reportStore))
+        return Fail($"{reportStore}: no such store; make one with `orchestrator bench report --store {reportStore}`");
+    Console.WriteLine();
+    var alone = await WorkerOnAsync(connection, events, 1, reportStore, reportsWhileRunning: false);
+    var withReports = await WorkerOnAsync(connection, events, 1, reportStore, reportsWhileRunning: true);
+    Console.WriteLine($"on a store of {Count(reportStore, "SELECT COUNT(*) FROM outcomes"):N0} outcome rows, 1 partition: {alone.Rate:N0} events/s alone, "
+        + $"{withReports.Rate:N0} events/s while `orchestrator report` ran {withReports.Reports} times on the same database: {withReports.Rate / alone.Rate:P0} of the rate");
 }
 return 0;
 
@@ -169,11 +186,20 @@ static double RawSqlite()
     }
 }
 
-async Task<double> WorkerAsync(IConnection connection, List<(string Customer, string Body)> events, int partitions)
+async Task<double> WorkerAsync(IConnection connection, List<(string Customer, string Body)> events, int partitions) =>
+    (await WorkerOnAsync(connection, events, partitions, null, false)).Rate;
+
+async Task<(double Rate, int Reports)> WorkerOnAsync(IConnection connection, List<(string Customer, string Body)> events, int partitions, string? seedStore, bool reportsWhileRunning)
 {
     var folder = Directory.CreateTempSubdirectory("orch-bench-worker").FullName;
     var name = $"bench-{Guid.NewGuid():N}"[..20];
     var database = Path.Combine(folder, "data", "orchestrator.db");
+    if (seedStore is not null)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(database)!);
+        File.Copy(seedStore, database);
+    }
+    var before = seedStore is null ? 0 : Count(database, "SELECT COUNT(*) FROM inbox");
     var port = FreePort();
     var environment = new Dictionary<string, string>
     {
@@ -202,17 +228,22 @@ async Task<double> WorkerAsync(IConnection connection, List<(string Customer, st
         // The samples repeat an eventId on purpose (a redelivery): the inbox keeps each once.
         var distinct = events.Select(e => System.Text.Json.JsonDocument.Parse(e.Body).RootElement.GetProperty("eventId").GetString()).Distinct().Count();
         using var worker = Start(environment, folder);
+        using var stopReports = new CancellationTokenSource();
+        var reports = reportsWhileRunning ? Task.Run(() => ReportLoop(database, stopReports.Token)) : Task.FromResult(0);
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
-        while (Count(database, "SELECT COUNT(*) FROM inbox") < distinct)
+        while (Count(database, "SELECT COUNT(*) FROM inbox") - before < distinct)
         {
             if (worker.HasExited || DateTime.UtcNow > deadline)
                 throw new InvalidOperationException($"the worker with {partitions} partitions took in {Count(database, "SELECT COUNT(*) FROM inbox")} of {distinct} events (exited: {worker.HasExited}{(worker.HasExited ? $", code {worker.ExitCode}" : "")})");
             await Task.Delay(250);
         }
+        await stopReports.CancelAsync();
+        var reportRuns = await reports;
         worker.Kill(entireProcessTree: true);
         await worker.WaitForExitAsync();
-        var span = Seconds(database, "SELECT (julianday(MAX(received_at)) - julianday(MIN(received_at))) * 86400.0 FROM inbox");
-        return (distinct - 1) / span;
+        // Only this run's events: a seeded store's inbox holds older ones, received long before.
+        var span = Seconds(database, $"SELECT (julianday(MAX(received_at)) - julianday(MIN(received_at))) * 86400.0 FROM (SELECT received_at FROM inbox ORDER BY received_at DESC LIMIT {distinct})");
+        return ((distinct - 1) / span, reportRuns);
     }
     finally
     {
@@ -226,6 +257,25 @@ async Task<double> WorkerAsync(IConnection connection, List<(string Customer, st
         SqliteConnection.ClearAllPools();
         Directory.Delete(folder, true);
     }
+}
+
+// `orchestrator report` (every journey) over the worker's database, one after another until stopped.
+int ReportLoop(string database, CancellationToken stop)
+{
+    var runs = 0;
+    while (!stop.IsCancellationRequested)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { cliDll, "report", "--store", database, "--journeys", Path.Combine(root, "journeys"), "--format", "json" })
+            start.ArgumentList.Add(argument);
+        using var report = Process.Start(start)!;
+        report.StandardOutput.ReadToEnd();
+        report.WaitForExit();
+        if (report.ExitCode != 0)
+            throw new InvalidOperationException("orchestrator report failed: " + report.StandardError.ReadToEnd());
+        runs++;
+    }
+    return runs;
 }
 
 Process Start(Dictionary<string, string> environment, string folder)

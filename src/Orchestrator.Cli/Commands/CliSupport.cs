@@ -35,6 +35,7 @@ internal static class CliSupport
     /// </summary>
     public static JourneyStorage? OpenStore(string? storeFile, string? configPath, TextWriter errors)
     {
+        YieldToTheWorker();
         StorageOptions options;
         string baseDirectory;
         if (storeFile is not null)
@@ -79,6 +80,24 @@ internal static class CliSupport
             foreach (var failure in ex.Failures)
                 errors.WriteLine(failure);
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Commands that read a store run below normal priority: on the worker's machine (SQLite) a report competes with the
+    /// worker for the same cores, and reading the past must not slow down deciding the present. Lock-wise they never
+    /// block it (WAL, their own connections); this is about CPU.
+    /// </summary>
+    private static void YieldToTheWorker()
+    {
+        try
+        {
+            using var self = System.Diagnostics.Process.GetCurrentProcess();
+            self.PriorityClass = System.Diagnostics.ProcessPriorityClass.BelowNormal;
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or PlatformNotSupportedException or InvalidOperationException)
+        {
+            // Not allowed here: run at normal priority.
         }
     }
 

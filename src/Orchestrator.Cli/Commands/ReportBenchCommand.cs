@@ -46,7 +46,8 @@ internal static class ReportBenchCommand
         var once = Simulator.RunAsync(catalog, sample, CliSupport.LoadSending(null)).GetAwaiter().GetResult();
         var copies = Math.Max(1, (int)Math.Ceiling(rows * 1.01 / Math.Max(1, once.Outcomes.Count)));
         var workload = Enumerable.Range(0, copies)
-            .SelectMany(copy => sample.Select(e => e with { EventId = $"{e.EventId}-{copy}", CustomerId = $"{e.CustomerId}-{copy}" }))
+            // "-r" keeps these customers apart from the worker benchmark's copies, which may run on this store.
+            .SelectMany(copy => sample.Select(e => e with { EventId = $"{e.EventId}-r{copy}", CustomerId = $"{e.CustomerId}-r{copy}" }))
             .ToList();
         var seeding = Stopwatch.StartNew();
         var result = Simulator.RunAsync(catalog, workload, CliSupport.LoadSending(null)).GetAwaiter().GetResult();

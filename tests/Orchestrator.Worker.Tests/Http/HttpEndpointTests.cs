@@ -129,6 +129,33 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Survey_answers_are_checked_stored_with_their_send_and_every_event_is_logged()
+    {
+        var signUp = await Worker.PostEventsAsync(SignUp("e-20", "c-20"));
+        Assert.Equal(1, signUp.Body.GetProperty("sends").GetInt32());
+        var sendKey = (await StorageProbe.ColumnAsync(_folder.Database, "SELECT send_key FROM sends WHERE customer_id = 'c-20'")).Single();
+        string Answer(string eventId, string properties) =>
+            $$"""{"eventId":"{{eventId}}","customerId":"c-20","type":"feedback.submitted","occurredAt":"{{DateTimeOffset.UtcNow.AddSeconds(1):yyyy-MM-dd'T'HH:mm:ss'Z'}}","properties":{{properties}}}""";
+
+        var outOfRange = await Worker.PostEventsAsync(Answer("f-1", """{"metric":"csat","score":9}"""));
+        var unknown = await Worker.PostEventsAsync(Answer("f-2", """{"metric":"stars","score":4}"""));
+        var good = await Worker.PostEventsAsync(Answer("f-3", $$"""{"metric":"csat","score":4,"sendKey":"{{sendKey}}","comment":"nice"}"""));
+
+        Assert.Equal(400, outOfRange.Status);
+        Assert.Contains("score 9 is out of range for csat (1-5)", outOfRange.Body.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(400, unknown.Status);
+        Assert.Contains("unknown metric 'stars'", unknown.Body.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(200, good.Status);
+        Assert.Null(good.Body.GetProperty("message").GetString());
+        Assert.Equal([$"touchpoint welcome welcome-mail {sendKey}"],
+            await StorageProbe.ColumnAsync(_folder.Database, "SELECT level || ' ' || journey_id || ' ' || step_id || ' ' || send_key FROM feedback"));
+        // The event log holds each accepted event with its payload; rejected ones are not there.
+        Assert.Equal(["e-20 customer.signed_up", "f-3 feedback.submitted"],
+            await StorageProbe.ColumnAsync(_folder.Database, "SELECT event_id || ' ' || event_type FROM events ORDER BY received_at"));
+        Assert.Contains("\"comment\":\"nice\"", (await StorageProbe.ColumnAsync(_folder.Database, "SELECT properties_json FROM events WHERE event_id = 'f-3'")).Single(), StringComparison.Ordinal);
+    }
+
     private static string SignUp(string eventId, string customerId) => Json(eventId, customerId, "customer.signed_up");
 
     /// <summary>An event happening now, for a customer whose local time is inside the samples' send windows
