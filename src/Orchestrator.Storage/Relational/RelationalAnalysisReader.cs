@@ -41,7 +41,7 @@ internal sealed class RelationalAnalysisReader(StorageDialect dialect) : IAnalys
             command.CommandText = dialect.Sql.SelectJourneyOutcomes;
             command.CommandTimeout = dialect.CommandTimeoutSeconds * 10;
             var parameter = command.CreateParameter();
-            parameter.ParameterName = "journeyId";
+            parameter.ParameterName = "@journeyId";
             parameter.Value = journeyId;
             command.Parameters.Add(parameter);
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
