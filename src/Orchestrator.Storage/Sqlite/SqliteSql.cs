@@ -180,54 +180,6 @@ internal static class SqliteSql
         ORDER BY at, customer_id, revision, seq, id;
         """;
 
-    public const string InsertEvent = """
-        INSERT INTO events (event_id, customer_id, event_type, occurred_at, received_at, properties_json, customer_json)
-        VALUES (@eventId, @customerId, @eventType, @occurredAt, @receivedAt, @propertiesJson, @customerJson);
-        """;
-
-    public const string InsertFeedback = """
-        INSERT INTO feedback (event_id, customer_id, at, metric, score, level, attributed, journey_id, version, step_id,
-                              instance_id, send_key, comment, recorded_at)
-        VALUES (@eventId, @customerId, @at, @metric, @score, @level, @attributed, @journeyId, @version, @stepId,
-                @instanceId, @sendKey, @comment, @recordedAt);
-        """;
-
-    public const string SelectSendByKey = """
-        SELECT send_key AS SendKey, customer_id AS CustomerId, journey_id AS JourneyId, version AS Version, step_id AS StepId,
-               instance_id AS InstanceId, at AS At
-        FROM sends
-        WHERE send_key = @sendKey;
-        """;
-
-    public const string SelectJourneyIds = "SELECT DISTINCT journey_id FROM outcomes ORDER BY journey_id;";
-
-    private const string FeedbackColumns = """
-        event_id AS EventId, customer_id AS CustomerId, at AS At, metric AS Metric, score AS Score, level AS Level,
-        attributed AS Attributed, journey_id AS JourneyId, version AS Version, step_id AS StepId,
-        instance_id AS InstanceId, send_key AS SendKey, comment AS Comment
-        """;
-
-    public const string SelectFeedback = $"""
-        SELECT {FeedbackColumns}
-        FROM feedback
-        WHERE journey_id = @journeyId OR level = 'relationship'
-        ORDER BY at, customer_id, event_id;
-        """;
-
-    public const string SelectCustomerFeedback = $"""
-        SELECT {FeedbackColumns}
-        FROM feedback
-        WHERE customer_id = @customerId
-        ORDER BY at, event_id;
-        """;
-
-    public const string SelectEventsOfType = """
-        SELECT event_id AS EventId, customer_id AS CustomerId, event_type AS Type, occurred_at AS OccurredAt
-        FROM events
-        WHERE event_type = @eventType
-        ORDER BY occurred_at, event_id;
-        """;
-
     public const string SelectLastSent = """
         SELECT send_key AS SendKey, customer_id AS CustomerId, journey_id AS JourneyId, version AS Version, step_id AS StepId,
                instance_id AS InstanceId, at AS At
@@ -259,33 +211,6 @@ internal static class SqliteSql
         WHERE kind = 'converted';
         """;
 
-    private const string EventColumns = """
-        event_id AS EventId, customer_id AS CustomerId, event_type AS Type, occurred_at AS OccurredAt, received_at AS ReceivedAt,
-        properties_json AS PropertiesJson, customer_json AS CustomerJson
-        """;
-
-    public const string SelectCustomerEvents = $"""
-        SELECT {EventColumns}
-        FROM events
-        WHERE customer_id = @customerId
-        ORDER BY received_at, occurred_at, event_id;
-        """;
-
-    public const string SelectEventsSince = $"""
-        SELECT {EventColumns}
-        FROM events
-        WHERE occurred_at >= @since
-        ORDER BY received_at, occurred_at, event_id;
-        """;
-
-    public const string SelectCustomerOutcomes = """
-        SELECT at AS At, journey_id AS JourneyId, version AS Version, customer_id AS CustomerId, instance_id AS InstanceId,
-               step_id AS StepId, kind AS Kind, variant AS Variant, detail_json AS DetailJson
-        FROM outcomes
-        WHERE customer_id = @customerId
-        ORDER BY at, revision, seq, id;
-        """;
-
     public static readonly SqlStatements Statements = new()
     {
         CreateMigrationsTable = CreateMigrationsTable,
@@ -313,19 +238,19 @@ internal static class SqliteSql
         ClaimWakeups = ClaimWakeups,
         NextWakeup = NextWakeup,
         SelectOutcomes = SelectOutcomes,
-        InsertEvent = InsertEvent,
-        InsertFeedback = InsertFeedback,
-        SelectSendByKey = SelectSendByKey,
+        InsertEvent = SharedSql.InsertEvent,
+        InsertFeedback = SharedSql.InsertFeedback,
+        SelectSendByKey = SharedSql.SelectSendByKey,
         SelectLastSent = SelectLastSent,
         DeleteExpiredEvents = DeleteExpiredEvents,
-        SelectJourneyIds = SelectJourneyIds,
+        SelectJourneyIds = SharedSql.SelectJourneyIds,
         SelectJourneyOutcomes = SelectJourneyOutcomes,
         SelectConversions = SelectConversions,
-        SelectFeedback = SelectFeedback,
-        SelectCustomerFeedback = SelectCustomerFeedback,
-        SelectEventsOfType = SelectEventsOfType,
-        SelectCustomerEvents = SelectCustomerEvents,
-        SelectEventsSince = SelectEventsSince,
-        SelectCustomerOutcomes = SelectCustomerOutcomes,
+        SelectFeedback = SharedSql.SelectFeedback,
+        SelectCustomerFeedback = SharedSql.SelectCustomerFeedback,
+        SelectEventsOfType = SharedSql.SelectEventsOfType,
+        SelectCustomerEvents = SharedSql.SelectCustomerEvents,
+        SelectEventsSince = SharedSql.SelectEventsSince,
+        SelectCustomerOutcomes = SharedSql.SelectCustomerOutcomes,
     };
 }
