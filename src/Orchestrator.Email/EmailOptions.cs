@@ -68,12 +68,13 @@ public sealed class EmailOptions
 
     /// <summary>
     /// Key of the unsubscribe tokens (<see cref="Core.Ports.UnsubscribeToken"/>); the worker's endpoint must use the same.
-    /// The default is a development value known to anyone reading this file: production must override it,
-    /// or anyone can forge unsubscribe links for any customer.
+    /// The default is a development value known to anyone reading this file: outside Development the worker refuses to
+    /// start with it (or with one shorter than 16 characters), since anyone could forge unsubscribe links with it.
     /// </summary>
     [Required]
-    [MinLength(16)]
-    public string UnsubscribeSecret { get; set; } = "development-only-unsubscribe-secret";
+    public string UnsubscribeSecret { get; set; } = DevelopmentUnsubscribeSecret;
+
+    public const string DevelopmentUnsubscribeSecret = "development-only-unsubscribe-secret";
 
     /// <summary>Attempts per email (first try included) before a transient failure becomes <c>failed</c>. Default 5.</summary>
     [Range(1, 100)]

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Orchestrator.Email;
 
 /// <summary>Cross-field checks of <see cref="EmailOptions"/>; reports every failure at once.</summary>
-internal sealed class EmailOptionsValidator : IValidateOptions<EmailOptions>
+internal sealed class EmailOptionsValidator(Microsoft.Extensions.Hosting.IHostEnvironment? environment = null) : IValidateOptions<EmailOptions>
 {
     // Connect (with TLS and AUTH), MAIL+RCPT, DATA and its final reply each get up to one Timeout.
     private const int TimeoutsPerSend = 4;
@@ -28,6 +28,10 @@ internal sealed class EmailOptionsValidator : IValidateOptions<EmailOptions>
 
         if (options.MessageIdDomain is { Length: > 0 } domain && Uri.CheckHostName(domain) != UriHostNameType.Dns)
             failures.Add($"MessageIdDomain '{domain}' is not a DNS name.");
+
+        // Without a host (tests, tools) the rules of Development apply: only an empty secret is refused.
+        if (Core.Ports.SecretRules.Problem(options.UnsubscribeSecret, environment is null || Microsoft.Extensions.Hosting.HostEnvironmentEnvExtensions.IsDevelopment(environment)) is { } problem)
+            failures.Add($"UnsubscribeSecret {problem} (anyone who knows it can unsubscribe any customer).");
 
         if (options.RetryDelays is { } delays && delays.Any(d => d <= TimeSpan.Zero))
             failures.Add("RetryDelays must all be positive.");

@@ -15,6 +15,7 @@ public static class WorkerExtensions
         builder.Services.AddOptions<JourneysOptions>().BindConfiguration(JourneysOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<JourneysOptions>, JourneysOptionsValidator>();
         builder.Services.AddOptions<HttpOptions>().BindConfiguration(HttpOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<HttpOptions>, HttpOptionsValidator>();
         builder.Services.AddOptions<SendingOptions>().BindConfiguration(SendingOptions.SectionName).ValidateDataAnnotations()
             .Validate(o => o.FrequencyCap is null || Duration.TryParse(o.FrequencyCap.Period, out _), $"{SendingOptions.SectionName}:FrequencyCap:Period is not a duration: {Duration.Help}")
             .ValidateOnStart();

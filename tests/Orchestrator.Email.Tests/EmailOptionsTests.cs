@@ -14,6 +14,36 @@ public sealed class EmailOptionsTests
         Assert.True(new EmailOptionsValidator().Validate(null, new EmailOptions()).Succeeded);
     }
 
+    [Theory]
+    [InlineData("Development", EmailOptions.DevelopmentUnsubscribeSecret, null)]
+    [InlineData("Development", " ", "is empty")]
+    [InlineData("Production", EmailOptions.DevelopmentUnsubscribeSecret, "is a published development value")]
+    [InlineData("Production", "change-me-in-production", "is a published development value")]
+    [InlineData("Staging", "fifteen-chars!!", "is shorter than 16 characters")]
+    [InlineData("Production", "a-secret-of-our-own-0123", null)]
+    public void Outside_development_a_published_or_short_unsubscribe_secret_is_refused(string environment, string secret, string? problem)
+    {
+        var host = new FakeEnvironment { EnvironmentName = environment };
+        var result = new EmailOptionsValidator(host).Validate(null, new EmailOptions { UnsubscribeSecret = secret });
+        if (problem is null)
+        {
+            Assert.True(result.Succeeded, result.FailureMessage);
+        }
+        else
+        {
+            Assert.True(result.Failed);
+            Assert.Contains(result.Failures!, f => f.StartsWith("UnsubscribeSecret " + problem, StringComparison.Ordinal));
+        }
+    }
+
+    private sealed class FakeEnvironment : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = "Production";
+        public string ApplicationName { get; set; } = "tests";
+        public string ContentRootPath { get; set; } = ".";
+        public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = new Microsoft.Extensions.FileProviders.NullFileProvider();
+    }
+
     [Fact]
     public void The_validator_reports_every_failure_at_once()
     {
@@ -88,6 +118,8 @@ public sealed class EmailOptionsTests
     private static IHost Build(Dictionary<string, string?> settings)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = Path.GetTempPath() });
+        // The host runs as Production: a secret of its own, as a deployment has.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Orchestrator:Email:UnsubscribeSecret"] = "a-secret-of-the-tests-0123" });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton<IOutbox, InMemoryTestOutbox>(); // Storage's in the real worker
         builder.AddEmail();

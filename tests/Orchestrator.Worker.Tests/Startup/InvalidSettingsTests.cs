@@ -16,6 +16,9 @@ public sealed class InvalidSettingsTests : IDisposable
     [InlineData("Orchestrator__Sending__FrequencyCap__Period", "often", "Orchestrator:Sending:FrequencyCap:Period is not a duration")]
     [InlineData("Orchestrator__Email__Port", "0", "Orchestrator:Email:Port: The field Port must be between 1 and 65535.")]
     [InlineData("Orchestrator__Journeys__Folder", "no-such-folder", "Orchestrator:Journeys:Folder: 'no-such-folder' does not exist")]
+    [InlineData("Orchestrator__Http__ApiKey", "dev-only-change-me", "Orchestrator:Http:ApiKey is a published development value")]
+    [InlineData("Orchestrator__Http__ApiKey", "short-key", "Orchestrator:Http:ApiKey is shorter than 16 characters")]
+    [InlineData("Orchestrator__Email__UnsubscribeSecret", "development-only-unsubscribe-secret", "UnsubscribeSecret is a published development value", "unsubscribe any customer")]
     public async Task A_wrong_setting_stops_the_worker_with_a_message_naming_it(string variable, string value, params string[] expected)
     {
         var settings = _folder.Settings(ExternalProcess.FreePort());
@@ -28,6 +31,19 @@ public sealed class InvalidSettingsTests : IDisposable
         foreach (var text in expected)
             Assert.Contains(text, output, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_empty_api_key_stops_the_worker_even_in_development()
+    {
+        var settings = _folder.Settings(ExternalProcess.FreePort());
+        settings["DOTNET_ENVIRONMENT"] = "Development";
+        settings["Orchestrator__Http__ApiKey"] = " ";
+
+        var (exit, output) = await WorkerProcess.RunToExitAsync(_folder.Path, settings, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(3, exit);
+        Assert.Contains("Orchestrator:Http:ApiKey is empty", output, StringComparison.Ordinal);
     }
 
     [Fact]

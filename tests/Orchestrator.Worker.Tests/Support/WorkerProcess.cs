@@ -10,7 +10,7 @@ namespace Orchestrator.Worker.Tests.Support;
 /// </summary>
 internal sealed class WorkerProcess : IDisposable
 {
-    public const string ApiKey = "test-api-key";
+    public const string ApiKey = "test-api-key-0123456789";
 
     private readonly ExternalProcess _process;
 
