@@ -50,13 +50,8 @@ internal static class CliSupport
         }
         else
         {
-            var path = configPath ?? Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json");
-            var builder = new ConfigurationBuilder();
-            if (File.Exists(path))
-                builder.AddJsonFile(Path.GetFullPath(path), optional: false);
-            builder.AddEnvironmentVariables();
-            options = new StorageOptions();
-            builder.Build().GetSection(StorageOptions.SectionName).Bind(options);
+            var path = ConfigPath(configPath);
+            options = Section<StorageOptions>(configPath, StorageOptions.SectionName);
             baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
             if (options.Provider == StorageProvider.Sqlite)
             {
@@ -123,13 +118,7 @@ internal static class CliSupport
     /// <summary>Sending rules from appsettings.json and ORCHESTRATOR__* style environment variables, as the worker reads them.</summary>
     public static SendingOptions LoadSending(string? configPath)
     {
-        var builder = new ConfigurationBuilder();
-        var path = configPath ?? Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json");
-        if (File.Exists(path))
-            builder.AddJsonFile(Path.GetFullPath(path), optional: false);
-        builder.AddEnvironmentVariables();
-        var options = new SendingOptions();
-        builder.Build().GetSection(SendingOptions.SectionName).Bind(options);
+        var options = Section<SendingOptions>(configPath, SendingOptions.SectionName);
         if (options.FrequencyCap is { } cap && !Duration.TryParse(cap.Period, out _))
             throw new InvalidOperationException($"{SendingOptions.SectionName}:FrequencyCap:Period '{cap.Period}' is not a duration: {Duration.Help}");
         return options;
@@ -138,15 +127,24 @@ internal static class CliSupport
     /// <summary>Orchestrator:Analysis from appsettings.json and the environment; a bad duration is reported and the default used.</summary>
     public static Core.Analysis.AnalysisOptions LoadAnalysis(string? configPath)
     {
+        var options = Section<Core.Analysis.AnalysisOptions>(configPath, Core.Analysis.AnalysisOptions.SectionName);
+        if (options.Problems().FirstOrDefault() is { } problem)
+            throw new InvalidOperationException(problem);
+        return options;
+    }
+
+    private static string ConfigPath(string? configPath) => configPath ?? Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json");
+
+    /// <summary>One section of appsettings.json and ORCHESTRATOR__* style environment variables, as the worker reads it.</summary>
+    private static T Section<T>(string? configPath, string sectionName) where T : new()
+    {
         var builder = new ConfigurationBuilder();
-        var path = configPath ?? Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json");
+        var path = ConfigPath(configPath);
         if (File.Exists(path))
             builder.AddJsonFile(Path.GetFullPath(path), optional: false);
         builder.AddEnvironmentVariables();
-        var options = new Core.Analysis.AnalysisOptions();
-        builder.Build().GetSection(Core.Analysis.AnalysisOptions.SectionName).Bind(options);
-        if (options.Problems().FirstOrDefault() is { } problem)
-            throw new InvalidOperationException(problem);
+        var options = new T();
+        builder.Build().GetSection(sectionName).Bind(options);
         return options;
     }
 

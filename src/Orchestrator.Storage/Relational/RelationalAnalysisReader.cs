@@ -107,8 +107,7 @@ internal sealed class RelationalAnalysisReader(StorageDialect dialect) : IAnalys
         await using (connection.ConfigureAwait(false))
         {
             var rows = await connection.QueryAsync<OutcomeRow>(dialect.Command(dialect.Sql.SelectCustomerOutcomes, new { customerId }, null, cancellationToken)).ConfigureAwait(false);
-            return rows.Select(r => new Core.Engine.Outcome(StoredTime.Read(r.At), r.JourneyId, r.Version, r.CustomerId, r.InstanceId, r.StepId, r.Kind, r.Variant,
-                StateJson.ReadDetail(r.DetailJson))).ToList();
+            return rows.Select(r => r.ToOutcome()).ToList();
         }
     }
 

@@ -16,9 +16,7 @@ internal sealed class RelationalOutcomeReader(StorageDialect dialect) : IOutcome
         await using (connection.ConfigureAwait(false))
         {
             var rows = await connection.QueryAsync<OutcomeRow>(dialect.Command(dialect.Sql.SelectOutcomes, null, null, cancellationToken)).ConfigureAwait(false);
-            return rows.Select(r => new Outcome(
-                StoredTime.Read(r.At), r.JourneyId, r.Version, r.CustomerId, r.InstanceId, r.StepId, r.Kind, r.Variant,
-                StateJson.ReadDetail(r.DetailJson))).ToList();
+            return rows.Select(r => r.ToOutcome()).ToList();
         }
     }
 }

@@ -65,6 +65,9 @@ internal sealed class OutcomeRow
     public string Kind { get; set; } = "";
     public string? Variant { get; set; }
     public string? DetailJson { get; set; }
+
+    public Orchestrator.Core.Engine.Outcome ToOutcome() =>
+        new(StoredTime.Read(At), JourneyId, Version, CustomerId, InstanceId, StepId, Kind, Variant, StateJson.ReadDetail(DetailJson));
 }
 
 internal sealed class WakeupClaimRow
