@@ -171,7 +171,7 @@ public sealed class LiveGraphTests : IClassFixture<AnalysisCommandTests.SampleSt
         var journey = Core.Journeys.JourneyLoader.LoadFolder(RepoPaths.Journeys).Journeys.Single(j => j.Id == "welcome");
         var figures = Core.Analysis.JourneyReportBuilder.Build(journey, [], new Core.Analysis.JourneyReportBuilder.StepTally(), [], [],
             new Dictionary<string, IReadOnlyList<Core.Analysis.LoggedEvent>>(), new Core.Analysis.ReportFilter(DateTimeOffset.UtcNow), new Core.Analysis.AnalysisOptions());
-        var empty = GraphCommand.ToMermaid(journey, figures);
+        var empty = Orchestrator.Pages.JourneyMap.ToMermaid(journey, figures);
         Assert.Equal(journey.Steps.Count, System.Text.RegularExpressions.Regex.Count(empty, "class s\\d+ unreached"));
     }
 

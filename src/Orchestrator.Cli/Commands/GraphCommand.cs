@@ -1,9 +1,8 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text;
 using Orchestrator.Core.Analysis;
 using Orchestrator.Core.Engine;
 using Orchestrator.Core.Journeys;
+using Orchestrator.Pages;
 
 namespace Orchestrator.Cli.Commands;
 
@@ -39,92 +38,7 @@ internal static class GraphCommand
             report = JourneyReportBuilder.BuildAsync(journey, storage.Analysis, new ReportFilter(DateTimeOffset.UtcNow), CliSupport.LoadAnalysis(config), CancellationToken.None)
                 .GetAwaiter().GetResult();
         }
-        output.Write(ToMermaid(journey, report));
+        output.Write(JourneyMap.ToMermaid(journey, report));
         return CliSupport.Ok;
     }
-
-    /// <summary>
-    /// The designed graph; with a report, the journey map drawn from what happened: reached, waiting now and
-    /// conversion on every step, the count on every edge taken, steps nobody reached greyed out.
-    /// </summary>
-    public static string ToMermaid(JourneyDefinition journey, JourneyReport? report = null)
-    {
-        var text = new StringBuilder();
-        var ids = journey.Steps.Select((s, i) => (s.Id, i)).ToDictionary(p => p.Id, p => $"s{p.i}", StringComparer.Ordinal);
-        text.AppendLine("flowchart TD");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  start([\"{Label($"{journey.Name}\nentry: {journey.Entry.Event}" + (journey.Entry.When is { } w ? $"\nwhen {w.Source}" : "") + (report is null ? "" : $"\nentered {report.Entered}"))}\"])");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  done([\"{(report is null ? "completed" : $"completed {report.Ended.Completed}")}\"])");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  start --> {ids[journey.Steps[0].Id]}");
-        var steps = report?.Steps.ToDictionary(s => s.Id, StringComparer.Ordinal);
-        var edges = report?.Edges.ToDictionary(e => (e.From, e.To));
-        // Live counts go under the step's own text; an edge's count after its label.
-        string Live(string stepId) => steps is not null && steps.TryGetValue(stepId, out var f)
-            ? $"\nreached {f.Reached}" + (f.WaitingNow > 0 ? $" · waiting {f.WaitingNow}" : "") + $" · conv {100 * f.Conversion:0.#}%"
-            : "";
-        for (var i = 0; i < journey.Steps.Count; i++)
-        {
-            var step = journey.Steps[i];
-            var id = ids[step.Id];
-            var following = step.Next ?? (i + 1 < journey.Steps.Count ? journey.Steps[i + 1].Id : null);
-            string Target(string? stepId) => stepId is null ? "done" : ids.GetValueOrDefault(stepId, "done");
-            string Arrow(string? label, string? to)
-            {
-                var count = edges is not null && to is not null && edges.TryGetValue((step.Id, to), out var e) ? e.Count.ToString(CultureInfo.InvariantCulture) : null;
-                var text = label is null ? count : count is null ? label : $"{label}: {count}";
-                return text is null ? " --> " : $" -- \"{Label(text)}\" --> ";
-            }
-            switch (step)
-            {
-                case EmailStep email:
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}[/\"{Label($"{step.Id}{Live(step.Id)}\nemail: {email.Template}")}\"/]");
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{Arrow(null, following)}{Target(following)}");
-                    break;
-                case WaitStep wait:
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}([\"{Label($"{step.Id}{Live(step.Id)}\nwait {Duration.Format(wait.Duration)}")}\"])");
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{Arrow(null, following)}{Target(following)}");
-                    break;
-                case WaitUntilStep until:
-                    var days = until.Days is null ? "" : " on " + string.Join(",", until.Days.Order().Select(d => d.ToString()[..3].ToLowerInvariant()));
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}([\"{Label($"{step.Id}{Live(step.Id)}\nwait until {until.Time:HH\\:mm}{days}")}\"])");
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{Arrow(null, following)}{Target(following)}");
-                    break;
-                case WaitForStep waitFor:
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{{{{\"{Label($"{step.Id}{Live(step.Id)}\nwait for {waitFor.Event}" + (waitFor.Timeout is { } t ? $" up to {Duration.Format(t)}" : ""))}\"}}}}");
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{Arrow(waitFor.Event, waitFor.OnEvent ?? following)}{Target(waitFor.OnEvent ?? following)}");
-                    if (waitFor.Timeout is not null)
-                        text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{Arrow("timeout", waitFor.OnTimeout ?? following)}{Target(waitFor.OnTimeout ?? following)}");
-                    break;
-                case BranchStep branch:
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{{\"{Label($"{step.Id}{Live(step.Id)}\nbranch")}\"}}");
-                    foreach (var c in branch.Cases)
-                        text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{Arrow(c.When.Source, c.Next)}{Target(c.Next)}");
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{Arrow("else", branch.Else ?? following)}{Target(branch.Else ?? following)}");
-                    break;
-                case SplitStep split:
-                    var total = split.Variants.Sum(v => v.Weight);
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{{\"{Label($"{step.Id}{Live(step.Id)}\nsplit")}\"}}");
-                    foreach (var v in split.Variants)
-                        text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{Arrow($"{v.Variant} {100.0 * v.Weight / total:0.#}%", v.Next ?? following)}{Target(v.Next ?? following)}");
-                    break;
-                case ExitStep:
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}([\"{Label($"{step.Id}{Live(step.Id)}\nexit")}\"])");
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id} --> done");
-                    break;
-            }
-        }
-        if (report is not null)
-        {
-            text.AppendLine("  classDef unreached fill:#eeeeee,color:#999999,stroke:#bbbbbb,stroke-dasharray:4 3");
-            foreach (var unreached in report.UnreachedSteps.Where(ids.ContainsKey))
-                text.AppendLine(CultureInfo.InvariantCulture, $"  class {ids[unreached]} unreached");
-            text.AppendLine(CultureInfo.InvariantCulture, $"  %% from the store: entered {report.Entered}, active {report.Active}, converted {report.Conversion.Converted} ({100 * report.Conversion.Rate:0.#}%); as of {Iso.Format(report.Now)}");
-        }
-        foreach (var exit in journey.Exits)
-            text.AppendLine("  %% exits on " + exit.Event + (exit.When is { } exitWhen ? " when " + exitWhen.Source : ""));
-        if (journey.Goal is { } goal)
-            text.AppendLine("  %% goal: " + goal.Event + (goal.Within is { } within ? " within " + Duration.Format(within) : ""));
-        return text.ToString();
-    }
-
-    private static string Label(string value) => value.Replace("\"", "#quot;", StringComparison.Ordinal).Replace("\n", "<br/>", StringComparison.Ordinal);
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Orchestrator.Core.Analysis;
 using Orchestrator.Core.Journeys;
+using Orchestrator.Pages;
 using Orchestrator.Storage;
 
 namespace Orchestrator.Cli.Commands;
@@ -18,20 +19,21 @@ internal static class ReportCommand
         var until = new Option<string?>("--until") { Description = "Only instances that entered before this ISO time, or this long ago" };
         var version = new Option<string?>("--version") { Description = "Only instances that entered with this version (or a prefix of it)" };
         var phase = new Option<string?>("--phase") { Description = "Only journeys with this phase label" };
-        var format = new Option<string>("--format") { Description = "table (for reading) or json (the contract)", DefaultValueFactory = _ => "table" };
-        format.AcceptOnlyFromAmong("table", "json");
+        var format = new Option<string>("--format") { Description = "table (for reading), json (the contract) or html (one self-contained page with the map and charts, opens offline)", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json", "html");
+        var output = new Option<string?>("--output", "-o") { Description = "Write to this file instead of the terminal" };
         var command = new Command("report", "Report a journey's funnel, paths, experiments and experience from the store")
         {
-            journey, journeys, store, config, since, until, version, phase, format,
+            journey, journeys, store, config, since, until, version, phase, format, output,
         };
         command.SetAction(parse => Run(new Request(
             parse.GetValue(journey), parse.GetValue(journeys)!, parse.GetValue(store), parse.GetValue(config), parse.GetValue(since),
-            parse.GetValue(until), parse.GetValue(version), parse.GetValue(phase), parse.GetValue(format)!), TimeProvider.System, Console.Out, Console.Error));
+            parse.GetValue(until), parse.GetValue(version), parse.GetValue(phase), parse.GetValue(format)!, parse.GetValue(output)), TimeProvider.System, Console.Out, Console.Error));
         return command;
     }
 
     public sealed record Request(string? Journey, string JourneysFolder, string? Store, string? Config, string? Since, string? Until,
-        string? Version, string? Phase, string Format);
+        string? Version, string? Phase, string Format, string? Output = null);
 
     public static int Run(Request request, TimeProvider time, TextWriter output, TextWriter errors)
     {
@@ -58,27 +60,40 @@ internal static class ReportCommand
         var options = CliSupport.LoadAnalysis(request.Config);
         var filter = new ReportFilter(now, request.Version, since, until);
 
+        // Written in memory first: a report that fails leaves no half-written (or emptied) file behind.
+        var target = request.Output is null ? output : new StringWriter();
         if (single is not null)
         {
             var report = JourneyReportBuilder.BuildAsync(single, storage.Analysis, filter, options, CancellationToken.None).GetAwaiter().GetResult();
             if (request.Format == "json")
-                output.WriteLine(ReportJson.Write(report));
+                target.WriteLine(ReportJson.Write(report));
+            else if (request.Format == "html")
+                target.Write(JourneyPage.Write(single, report, PageMode.Export, new JourneyPage.FilterText(request.Version, request.Since, request.Until)));
             else
-                ReportTable.Write(report, output);
-            return CliSupport.Ok;
+                ReportTable.Write(report, target);
+            return Written(request, target, errors);
         }
 
-        var reports = definitions.Select(d => JourneyReportBuilder.BuildAsync(d, storage.Analysis, filter, options, CancellationToken.None).GetAwaiter().GetResult()).ToList();
-        var inStore = storage.Analysis.ReadJourneyIdsAsync(CancellationToken.None).GetAwaiter().GetResult();
-        var withoutFile = inStore.Where(id => loaded.Journeys.All(j => j.Id != id)).ToList();
+        var overview = JourneyOverview.BuildAsync(definitions, loaded.Diagnostics, storage.Analysis, filter, options, CancellationToken.None).GetAwaiter().GetResult();
         if (request.Format == "json")
+            target.WriteLine(ReportJson.Write(overview));
+        else if (request.Format == "html")
+            target.Write(OverviewPage.Write(overview, PageMode.Export, request.Phase));
+        else
         {
-            output.WriteLine(ReportJson.Write(new { journeys = reports.Select(ReportJson.Summarize).ToList(), withoutFile }));
-            return CliSupport.Ok;
+            ReportTable.WriteList(overview.Journeys, target);
+            if (overview.WithoutFile.Count > 0)
+                target.WriteLine($"In the store but not in {request.JourneysFolder}: {string.Join(", ", overview.WithoutFile)} (no file to report them against)");
         }
-        ReportTable.WriteList(reports, output);
-        if (withoutFile.Count > 0)
-            output.WriteLine($"In the store but not in {request.JourneysFolder}: {string.Join(", ", withoutFile)} (no file to report them against)");
+        return Written(request, target, errors);
+    }
+
+    private static int Written(Request request, TextWriter target, TextWriter errors)
+    {
+        if (request.Output is null)
+            return CliSupport.Ok;
+        File.WriteAllText(request.Output, target.ToString(), new System.Text.UTF8Encoding(false));
+        errors.WriteLine($"wrote {Path.GetFullPath(request.Output)}");
         return CliSupport.Ok;
     }
 }

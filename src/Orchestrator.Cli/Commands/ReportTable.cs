@@ -6,13 +6,13 @@ namespace Orchestrator.Cli.Commands;
 /// <summary>The report as a marketer reads it in a terminal: sections of aligned columns, a sentence per verdict.</summary>
 internal static class ReportTable
 {
-    public static void WriteList(IReadOnlyList<JourneyReport> reports, TextWriter output)
+    public static void WriteList(IReadOnlyList<JourneySummary> journeys, TextWriter output)
     {
-        Table(output, ["journey", "phase", "entered", "active", "converted", "rate", "experiments", "experience"], reports.Select(r => new[]
+        Table(output, ["journey", "phase", "entered", "active", "converted", "rate", "experiments", "experience"], journeys.Select(j => new[]
         {
-            r.Journey, r.Phase ?? "-", N(r.Entered), N(r.Active), N(r.Conversion.Converted), Pct(r.Conversion.Rate),
-            r.Experiments.Count == 0 ? "-" : string.Join("; ", r.Experiments.SelectMany(e => e.Comparisons.Select(c => $"{e.Step}: {c.Variant} vs {c.Control} {c.Verdict}"))),
-            r.Experience.Flag ?? "-",
+            j.Journey, j.Phase ?? "-", N(j.Entered), N(j.Active), N(j.Converted), Pct(j.Rate),
+            j.Experiments.Count == 0 ? "-" : string.Join("; ", j.Experiments.Select(e => $"{e.Step}: {e.Variant} vs {e.Control} {e.Verdict}")),
+            j.ExperienceFlag ?? "-",
         }));
     }
 

@@ -203,6 +203,10 @@ public sealed record RetentionFigures(string Event, string Window, RetentionGrou
 
 /// <summary>One line of <c>orchestrator report</c> without a journey.</summary>
 public sealed record JourneySummary(string Journey, string? Name, string? Phase, int Entered, int Active, int Converted, double Rate,
-    IReadOnlyList<SummaryVerdict> Experiments, string? ExperienceFlag);
+    IReadOnlyList<SummaryVerdict> Experiments, string? ExperienceFlag)
+{
+    /// <summary>The version of the journey file in force (new entries get it); null when not known.</summary>
+    public string? CurrentVersion { get; init; }
+}
 
 public sealed record SummaryVerdict(string Step, string Variant, string Control, string Verdict);
