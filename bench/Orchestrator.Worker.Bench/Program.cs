@@ -206,6 +206,7 @@ async Task<(double Rate, int Reports)> WorkerOnAsync(IConnection connection, Lis
         ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
         ["DOTNET_ENVIRONMENT"] = "Production",
         ["Orchestrator__Http__ApiKey"] = "bench-api-key-" + Guid.NewGuid().ToString("N"),
+        ["Orchestrator__Http__PagesPassword"] = "bench-pages-password-" + Guid.NewGuid().ToString("N"),
         ["Orchestrator__Email__UnsubscribeSecret"] = "bench-secret-" + Guid.NewGuid().ToString("N"),
         ["Logging__LogLevel__Default"] = "Warning",
         ["Orchestrator__Journeys__Folder"] = Path.Combine(root, "journeys"),

@@ -19,15 +19,21 @@ internal static class Charts
     // The default encoder escapes <, > and &, so a spec inside <script type="application/json"> cannot close the tag.
     private static readonly JsonSerializerOptions SpecJson = new() { Encoder = JavaScriptEncoder.Default };
 
-    /// <summary>A figure holding one chart: the spec travels in the page, pages.js draws it.</summary>
-    public static void Write(StringBuilder html, string name, string title, object spec)
+    /// <summary>A figure holding one chart: the spec travels in the page, pages.js draws it. No spec: nothing to draw yet, said so.</summary>
+    public static void Write(StringBuilder html, string name, string title, object? spec)
     {
+        if (spec is null)
+        {
+            html.Append("<figure class=\"chart-empty\" data-chart=\"").Append(Html.E(name)).Append("\"><figcaption>").Append(Html.E(title))
+                .Append("</figcaption><p class=\"muted\">Nothing to draw yet.</p></figure>");
+            return;
+        }
         html.Append("<figure class=\"chart\" data-chart=\"").Append(Html.E(name)).Append("\"><figcaption>").Append(Html.E(title)).Append("</figcaption>")
             .Append("<div class=\"chart-canvas\"></div><script type=\"application/json\" class=\"chart-spec\">")
             .Append(JsonSerializer.Serialize(spec, SpecJson)).Append("</script></figure>");
     }
 
-    private static Dictionary<string, object> Base(object data, object mark, object encoding, int height) => new()
+    private static Dictionary<string, object>? Base<T>(IReadOnlyCollection<T> data, object mark, object encoding, int height) => data.Count == 0 ? null : new()
     {
         ["width"] = Width,
         ["height"] = height,
@@ -38,7 +44,7 @@ internal static class Charts
     };
 
     /// <summary>Reached per step in the journey's order, with who is waiting there now.</summary>
-    public static object Funnel(JourneyReport report)
+    public static object? Funnel(JourneyReport report)
     {
         var rows = report.Steps.Select((s, i) => new { order = i, step = s.Id, reached = s.Reached, waiting = s.WaitingNow }).ToList();
         return Base(rows, new { type = "bar", tooltip = true }, new
@@ -49,7 +55,7 @@ internal static class Charts
     }
 
     /// <summary>The Kaplan-Meier curve: share converted by time since entry, instances still open counted as censored.</summary>
-    public static object TimeToConvert(JourneyReport report)
+    public static object? TimeToConvert(JourneyReport report)
     {
         var rows = report.Conversion.TimeToConvert.Curve.Select(p => new { hours = XmlConvert.ToTimeSpan(p.T).TotalHours, converted = p.Converted, atRisk = p.AtRisk }).ToList();
         return Base(rows, new { type = "line", interpolate = "step-after", point = true, tooltip = true }, new
@@ -59,7 +65,7 @@ internal static class Charts
         }, 220);
     }
 
-    public static object ConversionByWeek(JourneyReport report)
+    public static object? ConversionByWeek(JourneyReport report)
     {
         var rows = report.Conversion.ByWeek.Select(w => new { week = w.Week, rate = w.Rate, entered = w.Entered }).ToList();
         return Base(rows, new { type = "bar", tooltip = true }, new
@@ -70,9 +76,11 @@ internal static class Charts
     }
 
     /// <summary>Each arm's conversion with its 95% interval: a point on a bar.</summary>
-    public static object Arms(ExperimentFigures experiment)
+    public static object? Arms(ExperimentFigures experiment)
     {
         var rows = experiment.Arms.Select(a => new { variant = a.Variant, rate = a.Rate, low = a.Ci95[0], high = a.Ci95[1], n = a.N }).ToList();
+        if (rows.Count == 0)
+            return null;
         var y = new { field = "variant", type = "nominal", title = (string?)null };
         return new Dictionary<string, object>
         {
@@ -89,7 +97,7 @@ internal static class Charts
     }
 
     /// <summary>Top-box share at the touchpoints (each email) beside the journey as a whole: the gap the practice warns about.</summary>
-    public static object Levels(ExperienceFigures experience)
+    public static object? Levels(ExperienceFigures experience)
     {
         var rows = experience.Touchpoints.Select(t => new { label = $"{t.Step} ({t.Metric})", level = "touchpoint", topBox = t.TopBox })
             .Concat(experience.Journey.Select(j => new { label = $"whole journey ({j.Metric})", level = "journey", topBox = j.TopBox })).ToList();
@@ -102,7 +110,7 @@ internal static class Charts
     }
 
     /// <summary>The journey-level score by whole weeks since entry, one line per metric.</summary>
-    public static object JourneyByWeek(ExperienceFigures experience)
+    public static object? JourneyByWeek(ExperienceFigures experience)
     {
         var rows = experience.Journey.SelectMany(j => j.ByWeek.Select(w => new { metric = j.Metric, week = w.Week, mean = w.Mean, n = w.N })).ToList();
         return Base(rows, new { type = "line", point = true, tooltip = true }, new
@@ -113,7 +121,7 @@ internal static class Charts
         }, 200);
     }
 
-    public static object NpsByMonth(RelationshipFigures relationship)
+    public static object? NpsByMonth(RelationshipFigures relationship)
     {
         var rows = relationship.NpsByMonth.Select(m => new { month = m.Month, nps = m.Nps, n = m.N }).ToList();
         return Base(rows, new { type = "line", point = true, tooltip = true }, new

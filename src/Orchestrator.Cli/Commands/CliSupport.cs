@@ -96,25 +96,6 @@ internal static class CliSupport
         }
     }
 
-    /// <summary>An ISO time, or a duration before now such as <c>30d</c>.</summary>
-    public static bool TryParseTime(string? text, DateTimeOffset now, out DateTimeOffset? value)
-    {
-        value = null;
-        if (text is null)
-            return true;
-        if (Duration.TryParse(text, out var ago))
-        {
-            value = now - ago;
-            return true;
-        }
-        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var parsed))
-        {
-            value = parsed;
-            return true;
-        }
-        return false;
-    }
-
     /// <summary>Sending rules from appsettings.json and ORCHESTRATOR__* style environment variables, as the worker reads them.</summary>
     public static SendingOptions LoadSending(string? configPath)
     {

@@ -38,7 +38,7 @@ internal static class ReportCommand
     public static int Run(Request request, TimeProvider time, TextWriter output, TextWriter errors)
     {
         var now = time.GetUtcNow();
-        if (!CliSupport.TryParseTime(request.Since, now, out var since) || !CliSupport.TryParseTime(request.Until, now, out var until))
+        if (!ReportFilter.TryParseTime(request.Since, now, out var since) || !ReportFilter.TryParseTime(request.Until, now, out var until))
         {
             errors.WriteLine($"--since/--until: '{request.Since ?? request.Until}' is neither an ISO time (2026-03-01T00:00:00Z) nor a duration ({Duration.Help})");
             return CliSupport.Failed;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Orchestrator.Contracts;
+using Orchestrator.Core.Analysis;
 using Orchestrator.Core.Journeys;
 using Orchestrator.Core.Processing;
 using Orchestrator.Core.Simulation;
@@ -53,7 +54,7 @@ internal static class SimulateCommand
         var loaded = CliSupport.Load(journeysFolder, errors);
         if (loaded.HasErrors)
             return CliSupport.InvalidJourneys;
-        if (!CliSupport.TryParseTime(since, time.GetUtcNow(), out var from) || !CliSupport.TryParseTime(until, time.GetUtcNow(), out var end))
+        if (!ReportFilter.TryParseTime(since, time.GetUtcNow(), out var from) || !ReportFilter.TryParseTime(until, time.GetUtcNow(), out var end))
         {
             errors.WriteLine($"--since/--until: neither an ISO time (2026-03-01T00:00:00Z) nor a duration ({Duration.Help})");
             return CliSupport.Failed;

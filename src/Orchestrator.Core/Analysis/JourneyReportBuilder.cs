@@ -8,6 +8,25 @@ namespace Orchestrator.Core.Analysis;
 /// <summary>Which instances a report counts: by the version they entered with and their entry time (from inclusive, to exclusive).</summary>
 public sealed record ReportFilter(DateTimeOffset Now, string? Version = null, DateTimeOffset? Since = null, DateTimeOffset? Until = null)
 {
+    /// <summary>A filter time as marketers type it, on the CLI and in the pages: an ISO time, or a duration before now (<c>30d</c>).</summary>
+    public static bool TryParseTime(string? text, DateTimeOffset now, out DateTimeOffset? value)
+    {
+        value = null;
+        if (string.IsNullOrWhiteSpace(text))
+            return true;
+        if (Duration.TryParse(text.Trim(), out var ago))
+        {
+            value = now - ago;
+            return true;
+        }
+        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var parsed))
+        {
+            value = parsed;
+            return true;
+        }
+        return false;
+    }
+
     public bool Includes(InstanceHistory instance) =>
         (Version is null || instance.Version == Version || instance.Version.StartsWith(Version, StringComparison.Ordinal))
         && (Since is null || instance.EnteredAt >= Since) && (Until is null || instance.EnteredAt < Until);

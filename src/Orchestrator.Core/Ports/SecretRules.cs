@@ -11,7 +11,7 @@ public static class SecretRules
     /// <summary>Placeholders shipped in this repository's files (appsettings.json, compose, docs): public, so never secret.</summary>
     private static readonly HashSet<string> Published = new(StringComparer.Ordinal)
     {
-        "dev-only-change-me", "development-only-unsubscribe-secret", "change-me-in-production", "change-me",
+        "dev-only-change-me", "development-only-unsubscribe-secret", "dev-only-pages-password", "change-me-in-production", "change-me",
     };
 
     /// <summary>Why <paramref name="value"/> cannot be used, or null when it can.</summary>

@@ -20,6 +20,7 @@ public static class EndpointExtensions
         app.MapGet("/unsubscribe", UnsubscribePage);
         app.MapPost("/unsubscribe", Unsubscribe);
         app.MapGet("/health", Health);
+        app.MapPages();
         return app;
     }
 
@@ -109,6 +110,7 @@ public static class EndpointExtensions
         }, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static bool FixedTimeEquals(string a, string b) =>
+    /// <summary>Compares a presented secret without leaking, by its timing, how much of it was right.</summary>
+    internal static bool FixedTimeEquals(string a, string b) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
 }

@@ -18,6 +18,8 @@ public sealed class InvalidSettingsTests : IDisposable
     [InlineData("Orchestrator__Journeys__Folder", "no-such-folder", "Orchestrator:Journeys:Folder: 'no-such-folder' does not exist")]
     [InlineData("Orchestrator__Http__ApiKey", "dev-only-change-me", "Orchestrator:Http:ApiKey is a published development value")]
     [InlineData("Orchestrator__Http__ApiKey", "short-key", "Orchestrator:Http:ApiKey is shorter than 16 characters")]
+    [InlineData("Orchestrator__Http__PagesPassword", "dev-only-pages-password", "Orchestrator:Http:PagesPassword is a published development value")]
+    [InlineData("Orchestrator__Http__PagesPassword", "short-password", "Orchestrator:Http:PagesPassword is shorter than 16 characters")]
     [InlineData("Orchestrator__Email__UnsubscribeSecret", "development-only-unsubscribe-secret", "UnsubscribeSecret is a published development value", "unsubscribe any customer")]
     public async Task A_wrong_setting_stops_the_worker_with_a_message_naming_it(string variable, string value, params string[] expected)
     {

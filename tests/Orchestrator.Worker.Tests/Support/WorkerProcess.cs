@@ -12,6 +12,10 @@ internal sealed class WorkerProcess : IDisposable
 {
     public const string ApiKey = "test-api-key-0123456789";
 
+    /// <summary>The marketer's pages' credentials (HTTP Basic) of every test worker.</summary>
+    public const string PagesUser = "marketer";
+    public const string PagesPassword = "test-pages-password-0123456789";
+
     private readonly ExternalProcess _process;
 
     private WorkerProcess(ExternalProcess process, int httpPort)
@@ -52,6 +56,7 @@ internal sealed class WorkerProcess : IDisposable
         ["Orchestrator__Email__UnsubscribeBaseUrl"] = $"http://127.0.0.1:{httpPort}/unsubscribe",
         ["Orchestrator__Email__UnsubscribeSecret"] = "test-unsubscribe-secret",
         ["Orchestrator__Http__ApiKey"] = ApiKey,
+        ["Orchestrator__Http__PagesPassword"] = PagesPassword,
     };
 
     public static string DatabaseIn(string folder) => Path.Combine(folder, "data", "orchestrator.db");
@@ -61,9 +66,10 @@ internal sealed class WorkerProcess : IDisposable
 
     /// <summary>Starts the worker and waits until <c>/health</c> answers and satisfies <paramref name="ready"/> (by default:
     /// status ok, which with RabbitMQ means every partition is being consumed).</summary>
-    public static async Task<WorkerProcess> StartAsync(string folder, IDictionary<string, string> settings, Func<JsonElement, bool>? ready = null)
+    /// <param name="arguments">Command-line arguments after the dll, e.g. <c>--demo file</c>.</param>
+    public static async Task<WorkerProcess> StartAsync(string folder, IDictionary<string, string> settings, Func<JsonElement, bool>? ready = null, IEnumerable<string>? arguments = null)
     {
-        var worker = new WorkerProcess(new ExternalProcess("dotnet", [RepoPaths.WorkerDll], folder, settings), HttpPortOf(settings));
+        var worker = new WorkerProcess(new ExternalProcess("dotnet", [RepoPaths.WorkerDll, .. arguments ?? []], folder, settings), HttpPortOf(settings));
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
