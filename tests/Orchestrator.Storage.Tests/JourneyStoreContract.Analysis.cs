@@ -30,6 +30,21 @@ public abstract partial class JourneyStoreContract
         AssertFigures(seed.Instances.Where(t => t.Version == "v1" && t.EnteredAt >= since && t.EnteredAt < until).ToList(), seed, filtered);
     }
 
+    [SkippableFact]
+    public async Task A_store_with_nothing_in_it_reports_zero_for_every_journey()
+    {
+        // The first page a marketer opens on a new worker: no outcome, no conversion, no answer yet.
+        foreach (var journey in EngineReplay.LoadJourneys().Latest)
+        {
+            var report = await JourneyReportBuilder.BuildAsync(journey, Storage.Analysis, new ReportFilter(TestData.T0), new AnalysisOptions(), None);
+            Assert.Equal(0, report.Entered);
+            Assert.All(report.Steps, s => Assert.Equal(0, s.Reached));
+            Assert.Equal(0, report.Conversion.Converted);
+            Assert.Empty(report.Experience.Touchpoints);
+        }
+        Assert.Empty(await Storage.Analysis.ReadConversionsAsync(None));
+    }
+
     private static void AssertFigures(List<AnalysisSeed.Truth> truth, AnalysisSeed seed, JourneyReport report)
     {
         Assert.Equal(truth.Count, report.Entered);

@@ -61,7 +61,18 @@ internal sealed class RelationalAnalysisReader(StorageDialect dialect) : IAnalys
     {
         var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
-            return (await connection.QueryAsync<ConversionFact>(dialect.Command(dialect.Sql.SelectConversions, null, null, cancellationToken)).ConfigureAwait(false)).ToList();
+        {
+            // Read by hand, not mapped by Dapper: with no row at all, SQLite reports the event id (a JSON extract, no
+            // declared type) as a BLOB, and Dapper then finds no constructor to map it to: an empty store's report failed.
+            var facts = new List<ConversionFact>();
+            var reader = await connection.ExecuteReaderAsync(dialect.Command(dialect.Sql.SelectConversions, null, null, cancellationToken)).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    facts.Add(new ConversionFact(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : Convert.ToString(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture)));
+            }
+            return facts;
+        }
     }
 
     public Task<IReadOnlyList<FeedbackAnswer>> ReadFeedbackAsync(string journeyId, CancellationToken cancellationToken) =>
