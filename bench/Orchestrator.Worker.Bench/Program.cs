@@ -20,6 +20,8 @@ using RabbitMQ.Client.Events;
 // --report-store: a store from `orchestrator bench report --store big.db` (a million outcome rows). The worker then
 // runs twice on a copy of it with one partition: alone, and while `orchestrator report` reads the same database in
 // a loop, so the rate with reports running reads as a share of the rate without.
+// --pages-store big.db (alone; no RabbitMQ needed): the worker serves its pages over that store, and each journey page
+// is timed as HTML (the page a marketer opens) next to the same URL's JSON (the report alone) and a raw count(*).
 
 var copies = int.Parse(Arg("--copies", "20"), CultureInfo.InvariantCulture);
 var reportStore = Arg("--report-store", "");
@@ -30,6 +32,10 @@ var workerDll = Path.Combine(root, "src", "Orchestrator.Worker", "bin", configur
 var cliDll = Path.Combine(root, "src", "Orchestrator.Cli", "bin", configuration, "net10.0", "orchestrator.dll");
 if (!File.Exists(workerDll) || !File.Exists(cliDll))
     return Fail($"build the worker and the CLI first: {workerDll} or {cliDll} is missing");
+
+var pagesStore = Arg("--pages-store", "");
+if (pagesStore.Length > 0)
+    return await PagesAsync(pagesStore);
 
 var events = Workload(Path.Combine(root, "samples", "events.jsonl"), copies);
 Console.WriteLine($"workload: {events.Count:N0} events ({copies} copies of samples/events.jsonl), {events.Select(e => e.Customer).Distinct().Count():N0} customers");
@@ -260,6 +266,101 @@ async Task<(double Rate, int Reports)> WorkerOnAsync(IConnection connection, Lis
         SqliteConnection.ClearAllPools();
         Directory.Delete(folder, true);
     }
+}
+
+// The pages on a big store: each journey page as HTML and as JSON, best of three, with a raw count(*) of the same file.
+async Task<int> PagesAsync(string store)
+{
+    if (!File.Exists(store))
+        return Fail($"{store}: no such store; make one with `orchestrator bench report --store {store}`");
+    var folder = Directory.CreateTempSubdirectory("orch-bench-pages").FullName;
+    var password = "bench-pages-password-" + Guid.NewGuid().ToString("N");
+    var port = FreePort();
+    var environment = new Dictionary<string, string>
+    {
+        ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+        ["DOTNET_ENVIRONMENT"] = "Production",
+        ["Orchestrator__Http__ApiKey"] = "bench-api-key-" + Guid.NewGuid().ToString("N"),
+        ["Orchestrator__Http__PagesPassword"] = password,
+        ["Orchestrator__Email__UnsubscribeSecret"] = "bench-secret-" + Guid.NewGuid().ToString("N"),
+        ["Logging__LogLevel__Default"] = "Warning",
+        ["Orchestrator__Journeys__Folder"] = Path.Combine(root, "journeys"),
+        ["Orchestrator__Storage__ConnectionString"] = $"Data Source={Path.GetFullPath(store)}",
+        ["Orchestrator__Scheduling__ConnectionString"] = $"Data Source={Path.Combine(folder, "quartz.db")}",
+        ["Orchestrator__Email__PickupFolder"] = Path.Combine(folder, "eml"),
+        ["Orchestrator__Messaging__Transport"] = "None",
+    };
+    using var worker = Start(environment, folder);
+    using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(2) };
+    http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("marketer:" + password)));
+    try
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                if ((await http.GetAsync("/health")).IsSuccessStatusCode)
+                    break;
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            if (worker.HasExited || DateTime.UtcNow > deadline)
+                return Fail("the worker did not start on " + store);
+            await Task.Delay(250);
+        }
+        var rows = 0L;
+        var countMs = double.MaxValue;
+        for (var i = 0; i < 3; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            rows = Count(store, "SELECT COUNT(*) FROM outcomes");
+            countMs = Math.Min(countMs, clock.Elapsed.TotalMilliseconds);
+        }
+        Console.WriteLine($"store: {rows:N0} outcome rows; raw SQLite `SELECT count(*) FROM outcomes`: {countMs:N0} ms (best of 3)");
+        Console.WriteLine();
+        Console.WriteLine("| page | outcome rows of the journey | JSON (the report) | HTML page (report, map, charts) | page / JSON |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (var journey in Directory.GetFiles(Path.Combine(root, "journeys"), "*.yaml").Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal))
+        {
+            var path = "/journeys/" + journey;
+            var json = await BestOfThreeAsync(http, path, "application/json");
+            var html = await BestOfThreeAsync(http, path, "text/html");
+            var journeyRows = Count(store, $"SELECT COUNT(*) FROM outcomes WHERE journey_id = '{journey}'");
+            Console.WriteLine($"| {path} | {journeyRows:N0} | {json.TotalSeconds:N2} s | **{html.TotalSeconds:N2} s** ({html.Bytes / 1024:N0} KB) | {html.TotalSeconds / json.TotalSeconds:N2} |");
+        }
+        var overview = await BestOfThreeAsync(http, "/", "text/html");
+        Console.WriteLine($"| / (every journey) | {rows:N0} | | {overview.TotalSeconds:N2} s | |");
+        return 0;
+    }
+    finally
+    {
+        worker.Kill(entireProcessTree: true);
+        await worker.WaitForExitAsync();
+        Directory.Delete(folder, true);
+    }
+}
+
+static async Task<(double TotalSeconds, long Bytes)> BestOfThreeAsync(HttpClient http, string path, string accept)
+{
+    var best = double.MaxValue;
+    long bytes = 0;
+    for (var i = 0; i < 3; i++)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Accept.ParseAdd(accept);
+        var clock = Stopwatch.StartNew();
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsByteArrayAsync();
+        var seconds = clock.Elapsed.TotalSeconds;
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"{path}: {(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(body)}");
+        best = Math.Min(best, seconds);
+        bytes = body.Length;
+    }
+    return (best, bytes);
 }
 
 // `orchestrator report` (every journey) over the worker's database, one after another until stopped.
