@@ -4,9 +4,12 @@
 #   scripts/services.sh start   install what is missing, start RabbitMQ, wait until it answers
 #   scripts/services.sh stop    stop RabbitMQ (leaves the packages installed)
 # SMTP servers are not started here: the email tests start their own (tests/smtp/smtp_server.py) on free ports.
+# Chromium is only installed: the page tests launch it themselves (tests/Orchestrator.Worker.Tests/Support/Chromium.cs).
 set -euo pipefail
 
-packages=(rabbitmq-server python3-aiosmtpd python3-pika)
+# chromium: Debian's own build, for the page tests. Playwright cannot download its browsers on a closed network, so the
+# tests point it at /usr/bin/chromium instead.
+packages=(rabbitmq-server python3-aiosmtpd python3-pika chromium)
 ping_timeout_seconds=${RABBITMQ_START_TIMEOUT:-90}
 
 # Whichever Erlang process starts the port mapper first (the broker or a CLI tool) binds it here: loopback only.
@@ -17,13 +20,15 @@ log() { echo "services.sh: $*" >&2; }
 # Debian's python3-aiosmtpd lives in /usr/lib/python3/dist-packages, which only the system interpreter sees.
 have_aiosmtpd() { /usr/bin/python3 -c 'import aiosmtpd, pika' >/dev/null 2>&1; }
 have_rabbitmq() { command -v rabbitmq-server >/dev/null 2>&1 && command -v rabbitmq-diagnostics >/dev/null 2>&1; }
+# The path the page tests launch (Support/Chromium.cs), not whatever "chromium" is first on PATH.
+have_chromium() { [ -x /usr/bin/chromium ]; }
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
 install_missing() {
-  if have_rabbitmq && have_aiosmtpd; then return 0; fi
+  if have_rabbitmq && have_aiosmtpd && have_chromium; then return 0; fi
   log "installing ${packages[*]}"
   export DEBIAN_FRONTEND=noninteractive
   # The package's own start (via invoke-rc.d) would listen on every interface; we start it ourselves on loopback.
@@ -44,6 +49,7 @@ install_missing() {
   if [ "$status" -ne 0 ]; then log "could not install ${packages[*]} (apt-get exit $status)"; return "$status"; fi
   have_rabbitmq || { log "rabbitmq-server is still missing after the install"; return 1; }
   have_aiosmtpd || { log "python3-aiosmtpd is installed but /usr/bin/python3 cannot import aiosmtpd"; return 1; }
+  have_chromium || { log "chromium is installed but /usr/bin/chromium is missing"; return 1; }
 }
 
 rabbitmq_answers() { as_root rabbitmq-diagnostics -q ping >/dev/null 2>&1; }
