@@ -49,7 +49,7 @@ public static class JourneyPage
                 .Append(CultureInfo.InvariantCulture, $"<label>until <input name=\"until\" value=\"{Html.E(filter.Until)}\" placeholder=\"now\"></label>")
                 .Append("<button>Apply</button></form>");
         }
-        Html.Table(html, "Journey at a glance", ["entered", "active now", "converted", "conversion", "completed", "reached the goal", "shared conversions"],
+        Html.Table(html, "Journey at a glance", ["entered", "active now", "converted", "conversion", "completed", "exited at the goal", "shared conversions"],
         [[
             Html.Count("/entered", report.Entered), Html.Count("/active", report.Active), Html.Count("/conversion/converted", report.Conversion.Converted),
             Html.Rate("/conversion/rate", report.Conversion.Rate), Html.Count("/ended/completed", report.Ended.Completed), Html.Count("/ended/goal", report.Ended.Goal),

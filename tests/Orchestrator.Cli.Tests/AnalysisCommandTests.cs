@@ -105,6 +105,40 @@ public sealed class AnalysisCommandTests : IClassFixture<AnalysisCommandTests.Sa
         Assert.True(json.GetProperty("entered").GetInt32() > 0);
     }
 
+    [Fact]
+    public void The_html_report_is_one_file_that_needs_nothing_else_and_shows_the_json_figures()
+    {
+        var file = Path.Combine(_store.Folder, "cart-recovery.html");
+        using var errors = new StringWriter();
+        var exit = ReportCommand.Run(new ReportCommand.Request("cart-recovery", RepoPaths.Journeys, _store.File, Config, null, null, null, null, "html", file),
+            new FakeTimeProvider(new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero)), TextWriter.Null, errors);
+        Assert.True(exit == 0, errors.ToString());
+        var html = File.ReadAllText(file);
+        // Self-contained: every script is inline, and the page itself (the libraries' code aside, whose strings hold
+        // such markup) fetches no script, style sheet or image from anywhere.
+        var scripts = new System.Text.RegularExpressions.Regex("<script>[\\s\\S]*?</script>");
+        Assert.Equal(5, scripts.Count(html));
+        Assert.DoesNotMatch(new System.Text.RegularExpressions.Regex("<(script|img|iframe)[^>]+src=|<link[^>]+href=", System.Text.RegularExpressions.RegexOptions.IgnoreCase), scripts.Replace(html, ""));
+        Assert.Contains("vegaEmbed", html, StringComparison.Ordinal);
+        Assert.Contains("mermaid", html, StringComparison.Ordinal);
+        // The headline figures, marked with where they sit in the JSON, with the JSON's values.
+        var json = JsonDocument.Parse(Report("cart-recovery", "json")).RootElement;
+        Assert.Contains($"data-json=\"/entered\" data-value=\"{json.GetProperty("entered").GetInt32()}\"", html, StringComparison.Ordinal);
+        Assert.Contains($"data-json=\"/steps/0/reached\" data-value=\"{json.GetProperty("steps")[0].GetProperty("reached").GetInt32()}\"", html, StringComparison.Ordinal);
+        Assert.Contains("wrote ", errors.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_html_report_of_an_unknown_journey_writes_no_file()
+    {
+        var file = Path.Combine(_store.Folder, "nope.html");
+        using var errors = new StringWriter();
+        Assert.Equal(CliSupport.Failed, ReportCommand.Run(new ReportCommand.Request("nope", RepoPaths.Journeys, _store.File, Config, null, null, null, null, "html", file),
+            TimeProvider.System, TextWriter.Null, errors));
+        Assert.Contains("no journey 'nope'", errors.ToString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(file));
+    }
+
     [Theory]
     [InlineData("c-43", "suppressed: the customer unsubscribed (since")]
     [InlineData("c-26", "deferred: outside the send window in Europe/London, until")]
