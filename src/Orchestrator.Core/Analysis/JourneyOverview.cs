@@ -15,12 +15,8 @@ public sealed record JourneyOverview(DateTimeOffset Now, IReadOnlyList<JourneySu
     public static async Task<JourneyOverview> BuildAsync(IReadOnlyList<JourneyDefinition> journeys, IReadOnlyList<Diagnostic> diagnostics,
         IAnalysisReader reader, ReportFilter filter, AnalysisOptions options, CancellationToken cancellationToken)
     {
-        var lines = new List<JourneySummary>(journeys.Count);
-        foreach (var journey in journeys)
-        {
-            var report = await JourneyReportBuilder.BuildAsync(journey, reader, filter, options, cancellationToken).ConfigureAwait(false);
-            lines.Add(ReportJson.Summarize(report) with { CurrentVersion = journey.Version });
-        }
+        var reports = await JourneyReportBuilder.BuildAllAsync(journeys, reader, filter, options, cancellationToken).ConfigureAwait(false);
+        var lines = reports.Select((report, i) => ReportJson.Summarize(report) with { CurrentVersion = journeys[i].Version }).ToList();
         var inStore = await reader.ReadJourneyIdsAsync(cancellationToken).ConfigureAwait(false);
         var withoutFile = inStore.Where(id => journeys.All(j => j.Id != id)).ToList();
         var errors = diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();

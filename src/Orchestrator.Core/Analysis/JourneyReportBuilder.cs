@@ -48,11 +48,27 @@ public static class JourneyReportBuilder
     private static readonly HashSet<string> KindsWithReasons =
         [OutcomeKind.Skipped, OutcomeKind.Suppressed, OutcomeKind.Deferred, OutcomeKind.Failed, OutcomeKind.Exited, OutcomeKind.Completed];
 
-    public static async Task<JourneyReport> BuildAsync(JourneyDefinition journey, IAnalysisReader reader, ReportFilter filter, AnalysisOptions options, CancellationToken cancellationToken)
+    public static Task<JourneyReport> BuildAsync(JourneyDefinition journey, IAnalysisReader reader, ReportFilter filter, AnalysisOptions options, CancellationToken cancellationToken) =>
+        BuildAsync(journey, reader, filter, options, new SharedReads(reader, cancellationToken), cancellationToken);
+
+    /// <summary>The reports of several journeys (the overview): what every journey's report reads alike, the
+    /// conversions and the logged events by type, is read once for all of them.</summary>
+    public static async Task<IReadOnlyList<JourneyReport>> BuildAllAsync(IReadOnlyList<JourneyDefinition> journeys, IAnalysisReader reader, ReportFilter filter,
+        AnalysisOptions options, CancellationToken cancellationToken)
+    {
+        var shared = new SharedReads(reader, cancellationToken);
+        var reports = new List<JourneyReport>(journeys.Count);
+        foreach (var journey in journeys)
+            reports.Add(await BuildAsync(journey, reader, filter, options, shared, cancellationToken).ConfigureAwait(false));
+        return reports;
+    }
+
+    private static async Task<JourneyReport> BuildAsync(JourneyDefinition journey, IAnalysisReader reader, ReportFilter filter, AnalysisOptions options,
+        SharedReads shared, CancellationToken cancellationToken)
     {
         // The conversions, answers and logged events are read on another thread while this one folds the outcome rows:
         // each read has its own connection, and on a big store the two halves take about as long as each other.
-        var side = Task.Run(() => ReadSideAsync(journey, reader, options, cancellationToken), cancellationToken);
+        var side = Task.Run(() => ReadSideAsync(journey, reader, options, shared, cancellationToken), cancellationToken);
         var tally = new StepTally();
         var instances = new List<InstanceHistory>();
         var rows = new List<OutcomeFact>();
@@ -73,15 +89,27 @@ public static class JourneyReportBuilder
     }
 
     private static async Task<(IReadOnlyList<ConversionFact>, IReadOnlyList<FeedbackAnswer>, Dictionary<string, IReadOnlyList<LoggedEvent>>)> ReadSideAsync(
-        JourneyDefinition journey, IAnalysisReader reader, AnalysisOptions options, CancellationToken cancellationToken)
+        JourneyDefinition journey, IAnalysisReader reader, AnalysisOptions options, SharedReads shared, CancellationToken cancellationToken)
     {
-        var conversions = await reader.ReadConversionsAsync(cancellationToken).ConfigureAwait(false);
+        var conversions = await shared.Conversions().ConfigureAwait(false);
         var feedback = await reader.ReadFeedbackAsync(journey.Id, cancellationToken).ConfigureAwait(false);
         var types = new[] { UnsubscribedEvent, BouncedEvent, ComplainedEvent, RetentionEventOf(journey, options) }.OfType<string>().Distinct();
         var events = new Dictionary<string, IReadOnlyList<LoggedEvent>>(StringComparer.Ordinal);
         foreach (var type in types)
-            events[type] = await reader.ReadEventsOfTypeAsync(type, cancellationToken).ConfigureAwait(false);
+            events[type] = await shared.Events(type).ConfigureAwait(false);
         return (conversions, feedback, events);
+    }
+
+    /// <summary>Reads that do not depend on the journey, each made once per report run (and only when first needed).</summary>
+    private sealed class SharedReads(IAnalysisReader reader, CancellationToken cancellationToken)
+    {
+        private readonly Lazy<Task<IReadOnlyList<ConversionFact>>> _conversions = new(() => reader.ReadConversionsAsync(cancellationToken));
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<LoggedEvent>>>> _events = new(StringComparer.Ordinal);
+
+        public Task<IReadOnlyList<ConversionFact>> Conversions() => _conversions.Value;
+
+        public Task<IReadOnlyList<LoggedEvent>> Events(string type) =>
+            _events.GetOrAdd(type, t => new Lazy<Task<IReadOnlyList<LoggedEvent>>>(() => reader.ReadEventsOfTypeAsync(t, cancellationToken))).Value;
     }
 
     /// <summary>Folds instances from rows grouped by instance (the order <see cref="IAnalysisReader.ReadJourneyOutcomesAsync"/> gives).</summary>

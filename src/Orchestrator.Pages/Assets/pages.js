@@ -35,6 +35,8 @@
   }
 
   async function refresh() {
+    // A tab nobody looks at costs the worker nothing: it catches up when shown again.
+    if (document.hidden) return;
     try {
       var response = await fetch(location.href, { headers: { Accept: "text/html" }, credentials: "same-origin" });
       if (!response.ok) return;
@@ -50,6 +52,9 @@
 
   draw(document).then(function () {
     var seconds = Number(document.body.dataset.refreshSeconds || 0);
-    if (seconds > 0) setInterval(refresh, seconds * 1000);
+    if (seconds > 0) {
+      setInterval(refresh, seconds * 1000);
+      document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
+    }
   });
 })();
