@@ -30,7 +30,12 @@ public static class WorkerExtensions
             () => sp.GetRequiredService<IJourneyCatalogSource>().Current,
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Core.Analysis.AnalysisOptions>>().Value));
         builder.Services.AddSingleton<OutboxSignal>();
-        builder.Services.AddSingleton<EventIngress>();
+        builder.Services.AddOptions<IntakeOptions>().BindConfiguration(IntakeOptions.SectionName)
+            .Validate(o => Duration.TryParse(o.MaxClockSkew, out _), $"{IntakeOptions.SectionName}:MaxClockSkew is not a duration: {Duration.Help}")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp => new EventIngress(sp.GetRequiredService<EventProcessor>(), sp.GetRequiredService<IJourneyCatalogSource>(),
+            sp.GetRequiredService<OutboxSignal>(), sp.GetRequiredService<ILogger<EventIngress>>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<IntakeOptions>>().Value));
         return builder;
     }
 

@@ -42,14 +42,19 @@ public sealed class JourneyEngine
     }
 
     /// <summary>
-    /// Decides one event: timers due at or before its <c>occurredAt</c> first, then the profile update, the reserved
-    /// types, every active instance (exit → goal → wait_for), goals of completed instances within their window, and entries.
+    /// Decides one event: timers due at or before its <c>occurredAt</c> (and not after the clock's now) first, then the
+    /// profile update, the reserved types, every active instance (exit → goal → wait_for), goals of completed instances
+    /// within their window, and entries.
     /// </summary>
     public Decision HandleEvent(JourneyCatalog catalog, CustomerState? current, CustomerEvent evt)
     {
         var run = new Run(this, catalog, (current ?? CustomerState.New(evt.CustomerId)).Clone());
         var at = evt.OccurredAt.ToUniversalTime();
-        run.AdvanceTimers(at);
+        // An event's date never runs a timer early: the worker's clock is the real one, and an event dated a little
+        // ahead of it (the intake allows a small skew) must not fire the customer's waits before they are due. The
+        // simulator's clock stands at each event's time, so there both are the same.
+        var now = _time.GetUtcNow();
+        run.AdvanceTimers(at < now ? at : now);
         run.State.Profile = MergeProfile(run.State.Profile, evt.Customer);
         ApplyReserved(run.State, evt);
         var eventValue = EventValue(evt);

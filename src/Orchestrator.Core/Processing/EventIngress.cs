@@ -19,7 +19,8 @@ public sealed record IngestResult(string EventId, IngestStatus Status, string? M
 /// Every way in (AMQP consumer, HTTP endpoint, demo replay) hands events here: validate, decide and commit through
 /// the <see cref="EventProcessor"/>, then wake the sender. A rejected event changes nothing.
 /// </summary>
-public sealed partial class EventIngress(EventProcessor processor, IJourneyCatalogSource journeys, OutboxSignal outbox, ILogger<EventIngress> logger)
+public sealed partial class EventIngress(EventProcessor processor, IJourneyCatalogSource journeys, OutboxSignal outbox, ILogger<EventIngress> logger,
+    TimeProvider time, IntakeOptions intake)
 {
     private static readonly HashSet<string> Reserved = [JourneyEngine.Unsubscribed, JourneyEngine.Resubscribed, JourneyEngine.Bounced, Analysis.FeedbackEvent.Type];
 
@@ -28,7 +29,7 @@ public sealed partial class EventIngress(EventProcessor processor, IJourneyCatal
 
     public async Task<IngestResult> IngestAsync(CustomerEvent evt, CancellationToken cancellationToken)
     {
-        if (Validate(evt) is { } problem)
+        if ((Validate(evt) ?? intake.FutureProblem(evt.OccurredAt, time.GetUtcNow())) is { } problem)
         {
             LogRejected(logger, evt.EventId, problem);
             return new IngestResult(evt.EventId, IngestStatus.Rejected, problem, 0, 0);

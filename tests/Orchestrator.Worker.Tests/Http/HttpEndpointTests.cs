@@ -89,6 +89,29 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_event_dated_ahead_of_the_clock_is_rejected_and_no_event_runs_a_wait_before_it_is_due()
+    {
+        // In the cart journey, the reminder wait of an entry 59 minutes ago falls due in a minute.
+        var now = DateTimeOffset.UtcNow;
+        var cart = $$$"""{"eventId":"e-cart","customerId":"c-30","type":"cart.abandoned","occurredAt":"{{{Iso(now.AddMinutes(-59))}}}","properties":{"cartId":"k-30","total":84.5,"itemCount":3},"customer":{"email":"c30@example.com","firstName":"Ann","timeZone":"Europe/Amsterdam"}}""";
+        Assert.Equal(200, (await Worker.PostEventsAsync(cart)).Status);
+
+        // A typo in the year: rejected with the reason, and nothing of the customer moves.
+        var typo = await Worker.PostEventsAsync($$$"""{"eventId":"e-2062","customerId":"c-30","type":"cart.emptied","occurredAt":"2062-03-02T08:55:00Z","properties":{"cartId":"k-30"}}""");
+        Assert.Equal(400, typo.Status);
+        Assert.Contains("occurredAt 2062-03-02T08:55:00Z is", typo.Body.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Intake:MaxClockSkew", typo.Body.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        // Four minutes ahead is within the skew: taken, but the wait due in a minute does not run because of it.
+        var ahead = await Worker.PostEventsAsync($$$"""{"eventId":"e-ahead","customerId":"c-30","type":"page.viewed","occurredAt":"{{{Iso(now.AddMinutes(4))}}}"}""");
+        Assert.Equal(200, ahead.Status);
+        Assert.Equal(["e-ahead", "e-cart"], await StorageProbe.ColumnAsync(_folder.Database, "SELECT event_id FROM inbox WHERE customer_id = 'c-30' ORDER BY event_id"));
+        Assert.Equal(["entered", "waiting"], await StorageProbe.ColumnAsync(_folder.Database, "SELECT kind FROM outcomes WHERE customer_id = 'c-30' ORDER BY id"));
+    }
+
+    private static string Iso(DateTimeOffset at) => at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    [Fact]
     public async Task The_unsubscribe_link_of_a_sent_email_stops_marketing_email_in_one_click()
     {
         Assert.Equal(200, (await Worker.PostEventsAsync(SignUp("e-1", "c-1"))).Status);

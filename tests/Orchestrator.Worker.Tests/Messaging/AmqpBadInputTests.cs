@@ -49,6 +49,7 @@ public sealed class AmqpBadInputTests : IAsyncLifetime
             (Event("m-bad-time", "c-1", "cart.abandoned").Replace(OccurredAt, "yesterday", StringComparison.Ordinal), "application/json", "not in a supported DateTimeOffset format"),
             (Event("m-bad-properties", "c-1", "cart.abandoned", properties: "[1, 2]"), null, "event m-bad-properties rejected: properties must be a JSON object"),
             (Event("m-blank-type", "c-1", " "), null, "event m-blank-type rejected: missing required field(s) type"),
+            (Event("m-2062", "c-1", "cart.emptied").Replace(OccurredAt, "2062-03-02T08:55:00Z", StringComparison.Ordinal), null, "event m-2062 rejected: occurredAt 2062-03-02T08:55:00Z is"),
         };
         // Spread over both partitions: their failures meet in one error queue.
         var routingKey = 0;

@@ -14,6 +14,7 @@ public sealed class InvalidSettingsTests : IDisposable
     [InlineData("Orchestrator__Scheduling__PollIntervalMilliseconds", "5", "Orchestrator:Scheduling:PollIntervalMilliseconds: The field PollIntervalMilliseconds must be between 100 and 60000.")]
     [InlineData("Orchestrator__Messaging__Transport", "Kafka", "'Kafka' at 'Orchestrator:Messaging:Transport'", "(use one of: None, RabbitMq)")]
     [InlineData("Orchestrator__Sending__FrequencyCap__Period", "often", "Orchestrator:Sending:FrequencyCap:Period is not a duration")]
+    [InlineData("Orchestrator__Intake__MaxClockSkew", "a while", "Orchestrator:Intake:MaxClockSkew is not a duration")]
     [InlineData("Orchestrator__Email__Port", "0", "Orchestrator:Email:Port: The field Port must be between 1 and 65535.")]
     [InlineData("Orchestrator__Journeys__Folder", "no-such-folder", "Orchestrator:Journeys:Folder: 'no-such-folder' does not exist")]
     [InlineData("Orchestrator__Http__ApiKey", "dev-only-change-me", "Orchestrator:Http:ApiKey is a published development value")]
