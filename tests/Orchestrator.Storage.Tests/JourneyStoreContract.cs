@@ -390,6 +390,20 @@ public abstract partial class JourneyStoreContract : IAsyncLifetime
             Assert.Equal(Describe(expected), Describe((await LoadAsync(expected.CustomerId))!));
     }
 
+    [SkippableFact]
+    public async Task A_permanent_bounce_suppresses_the_address_for_every_customer_whatever_its_case()
+    {
+        var bounced = CustomerState.New("c-1");
+        bounced.BouncedAddress = " Old@Example.com ";
+        await SaveAsync(Decision(bounced));
+
+        await using var unit = await Storage.Store.BeginAsync("c-2", None);
+        var suppressed = await unit.SuppressedAmongAsync(AddressSuppression.Candidates("OLD@example.COM", "new@example.com"), None);
+
+        Assert.Equal(["old@example.com"], suppressed);
+        Assert.Empty(await unit.SuppressedAmongAsync([], None));
+    }
+
     protected async Task SaveAsync(Decision decision)
     {
         await using var unit = await Storage.Store.BeginAsync(decision.State.CustomerId, None);

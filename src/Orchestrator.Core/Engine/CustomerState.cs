@@ -31,6 +31,12 @@ public sealed class CustomerState
     /// <summary>The address a permanent bounce suppressed; a new address in the profile is not suppressed.</summary>
     public string? BouncedAddress { get; set; }
 
+    /// <summary>
+    /// Of the addresses this decision may mail (normalized, <see cref="AddressSuppression"/>), those suppressed by any
+    /// customer's bounce. Not the customer's own data: the processor reads it from the store before each decision.
+    /// </summary>
+    public IReadOnlySet<string> SuppressedAddresses { get; set; } = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>Times of recent sends across all journeys, for the frequency cap.</summary>
     public List<DateTimeOffset> RecentSends { get; init; } = [];
 
@@ -46,12 +52,16 @@ public sealed class CustomerState
         Profile = Profile,
         Unsubscribed = Unsubscribed,
         BouncedAddress = BouncedAddress,
+        SuppressedAddresses = SuppressedAddresses,
         RecentSends = [.. RecentSends],
         Instances = Instances.Select(i => i.Clone()).ToList(),
         Revision = Revision,
     };
 
-    public bool IsSuppressed => BouncedAddress is not null && string.Equals(BouncedAddress, Profile.Email, StringComparison.OrdinalIgnoreCase);
+    /// <summary>The current address bounced: this customer's own bounce, or anyone's (<see cref="SuppressedAddresses"/>).</summary>
+    public bool IsSuppressed => Profile.Email is { } email && !string.IsNullOrWhiteSpace(email)
+        && ((BouncedAddress is not null && AddressSuppression.Normalize(BouncedAddress) == AddressSuppression.Normalize(email))
+            || SuppressedAddresses.Contains(AddressSuppression.Normalize(email)));
 
     /// <summary>The earliest moment an active instance of this customer needs the engine again, if any.</summary>
     public DateTimeOffset? NextWakeup => Instances.Where(i => i.Status == InstanceStatus.Active && i.WakeAt is not null).Min(i => i.WakeAt);

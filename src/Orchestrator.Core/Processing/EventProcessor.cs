@@ -20,7 +20,8 @@ public sealed class EventProcessor(JourneyEngine engine, IJourneyStore store, Fu
         await using var unit = await store.BeginAsync(evt.CustomerId, cancellationToken).ConfigureAwait(false);
         if (!await unit.TryAddToInboxAsync(evt, cancellationToken).ConfigureAwait(false))
             return null;
-        var state = await unit.LoadCustomerAsync(cancellationToken).ConfigureAwait(false);
+        var state = await unit.LoadCustomerAsync(cancellationToken).ConfigureAwait(false) ?? CustomerState.New(evt.CustomerId);
+        state.SuppressedAddresses = await unit.SuppressedAmongAsync(AddressSuppression.Candidates(state.Profile.Email, evt.Customer?.Email), cancellationToken).ConfigureAwait(false);
         var decision = engine.HandleEvent(catalog(), state, evt);
         if (evt.Type == FeedbackEvent.Type)
             decision = decision with { Feedback = await FeedbackAttribution.AttributeAsync(evt, state, decision.Sends, unit, _analysis, cancellationToken).ConfigureAwait(false) };
@@ -35,6 +36,7 @@ public sealed class EventProcessor(JourneyEngine engine, IJourneyStore store, Fu
         await using var unit = await store.BeginAsync(customerId, cancellationToken).ConfigureAwait(false);
         if (await unit.LoadCustomerAsync(cancellationToken).ConfigureAwait(false) is not { } state)
             return null;
+        state.SuppressedAddresses = await unit.SuppressedAmongAsync(AddressSuppression.Candidates(state.Profile.Email), cancellationToken).ConfigureAwait(false);
         var decision = engine.HandleDue(catalog(), state);
         await unit.SaveAsync(decision, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);

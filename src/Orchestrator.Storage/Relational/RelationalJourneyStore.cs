@@ -86,6 +86,18 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
             return row?.ToReference();
         }
 
+        public async Task<IReadOnlySet<string>> SuppressedAmongAsync(IReadOnlyList<string> addresses, CancellationToken cancellationToken)
+        {
+            ThrowIfDone();
+            var suppressed = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var address in addresses)
+            {
+                if (await connection.QuerySingleOrDefaultAsync<string>(dialect.Command(_sql.SelectSuppressed, new { address }, transaction, cancellationToken)).ConfigureAwait(false) is { } found)
+                    suppressed.Add(found);
+            }
+            return suppressed;
+        }
+
         public async Task<SendReference?> LastSentAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken)
         {
             ThrowIfDone();
@@ -192,7 +204,7 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
             {
                 await connection.ExecuteAsync(dialect.Command(_sql.InsertSuppression, new
                 {
-                    address = bounced.Trim().ToLowerInvariant(),
+                    address = AddressSuppression.Normalize(bounced),
                     customerId,
                     reason = "bounced",
                     at = now,

@@ -25,6 +25,9 @@ internal static class SharedSql
         WHERE send_key = @sendKey;
         """;
 
+    // Suppressions are keyed by the normalized address (AddressSuppression.Normalize), so equality is the whole rule.
+    public const string SelectSuppressed = "SELECT address FROM suppressions WHERE address = @address;";
+
     public const string SelectJourneyIds = "SELECT DISTINCT journey_id FROM outcomes ORDER BY journey_id;";
 
     private const string FeedbackColumns = """

@@ -48,6 +48,9 @@ internal sealed record SqlStatements
     public required string InsertFeedback { get; init; }
     public required string SelectSendByKey { get; init; }
 
+    /// <summary>An address when a bounce suppressed it, for any customer.</summary>
+    public required string SelectSuppressed { get; init; }
+
     /// <summary>The customer's latest send in a time range that did not fail.</summary>
     public required string SelectLastSent { get; init; }
 

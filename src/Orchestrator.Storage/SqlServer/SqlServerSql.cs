@@ -259,6 +259,7 @@ internal static class SqlServerSql
         InsertEvent = SharedSql.InsertEvent,
         InsertFeedback = SharedSql.InsertFeedback,
         SelectSendByKey = SharedSql.SelectSendByKey,
+        SelectSuppressed = SharedSql.SelectSuppressed,
         SelectLastSent = SelectLastSent,
         DeleteExpiredEvents = DeleteExpiredEvents,
         SelectJourneyIds = SharedSql.SelectJourneyIds,

@@ -241,6 +241,7 @@ internal static class SqliteSql
         InsertEvent = SharedSql.InsertEvent,
         InsertFeedback = SharedSql.InsertFeedback,
         SelectSendByKey = SharedSql.SelectSendByKey,
+        SelectSuppressed = SharedSql.SelectSuppressed,
         SelectLastSent = SelectLastSent,
         DeleteExpiredEvents = DeleteExpiredEvents,
         SelectJourneyIds = SharedSql.SelectJourneyIds,

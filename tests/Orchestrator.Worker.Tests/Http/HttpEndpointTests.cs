@@ -109,6 +109,23 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         Assert.Equal(["entered", "waiting"], await StorageProbe.ColumnAsync(_folder.Database, "SELECT kind FROM outcomes WHERE customer_id = 'c-30' ORDER BY id"));
     }
 
+    [Fact]
+    public async Task A_bounced_address_gets_no_mail_under_another_customer_id_or_another_case()
+    {
+        var bounce = $$$"""{"eventId":"e-bounce","customerId":"c-40","type":"email.bounced","occurredAt":"{{{Iso(DateTimeOffset.UtcNow)}}}","properties":{"permanent":true,"email":"old@example.com"}}""";
+        Assert.Equal(200, (await Worker.PostEventsAsync(bounce)).Status);
+
+        // Another customer signs up with the same address in other letters: the welcome mail is suppressed.
+        var signUp = Json("e-41", "c-41", "customer.signed_up").Replace("c-41@example.com", "OLD@Example.com", StringComparison.Ordinal);
+        var answer = await Worker.PostEventsAsync(signUp);
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(0, answer.Body.GetProperty("sends").GetInt32());
+        Assert.Equal(["bounced"], await StorageProbe.ColumnAsync(_folder.Database,
+            "SELECT json_extract(detail_json, '$.reason') FROM outcomes WHERE customer_id = 'c-41' AND kind = 'suppressed'"));
+        Assert.Equal(["0"], await StorageProbe.ColumnAsync(_folder.Database, "SELECT COUNT(*) FROM sends WHERE customer_id = 'c-41'"));
+    }
+
     private static string Iso(DateTimeOffset at) => at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     [Fact]

@@ -1,0 +1,16 @@
+namespace Orchestrator.Core.Engine;
+
+/// <summary>
+/// Suppression belongs to an email address, not to a customer id: a permanent bounce of <c>old@</c> stops mail to
+/// <c>old@</c> for every customer who has it, now or later, whatever their profiles did in between. Addresses are
+/// compared trimmed and case-insensitively (how mail systems treat them in practice), in this one form everywhere.
+/// </summary>
+public static class AddressSuppression
+{
+    public static string Normalize(string address) => address.Trim().ToLowerInvariant();
+
+    /// <summary>The addresses whose suppression matters for one decision: the customer's current one and the one the
+    /// event brings, normalized, without blanks and repeats.</summary>
+    public static IReadOnlyList<string> Candidates(params string?[] addresses) =>
+        addresses.Where(a => !string.IsNullOrWhiteSpace(a)).Select(a => Normalize(a!)).Distinct(StringComparer.Ordinal).ToList();
+}
