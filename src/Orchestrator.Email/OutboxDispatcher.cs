@@ -188,6 +188,8 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 case SendStatus.PermanentFailure:
                     var reason = result.Reply ?? "permanent failure";
                     await _outbox.MarkFailedAsync(email, reason, now, CancellationToken.None).ConfigureAwait(false);
+                    if (result.MailboxUnknown)
+                        await _outbox.SuppressAddressAsync(email, reason, now, CancellationToken.None).ConfigureAwait(false);
                     _attempts.TryRemove(email.SendKey, out _);
                     LogFailed(email.SendKey, email.JourneyId, email.StepId, attempt, reason);
                     break;

@@ -84,6 +84,9 @@ public sealed partial class SmtpEmailSender : IEmailSender, IAsyncDisposable, ID
     /// <summary>Maps what MailKit threw to the outbox's vocabulary; the reason is what the server said when it said something.</summary>
     internal static SendResult Classify(Exception ex) => ex switch
     {
+        // A 5xx to RCPT TO is "no such mailbox" (550 5.1.1 user unknown and kin): that address will never take mail.
+        SmtpCommandException { ErrorCode: SmtpErrorCode.RecipientNotAccepted } command when (int)command.StatusCode >= 500 =>
+            new SendResult(SendStatus.PermanentFailure, $"{(int)command.StatusCode} {command.Message}", MailboxUnknown: true),
         SmtpCommandException command when (int)command.StatusCode >= 500 =>
             new SendResult(SendStatus.PermanentFailure, $"{(int)command.StatusCode} {command.Message}"),
         SmtpCommandException command =>

@@ -68,6 +68,12 @@ internal sealed class InMemoryTestOutbox : IOutbox
     public Task MarkFailedAsync(EmailToSend email, string reason, DateTimeOffset now, CancellationToken cancellationToken) =>
         Record(email, "failed", reason, now);
 
+    public Task SuppressAddressAsync(EmailToSend email, string reason, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_gate) _calls.Add(new Call("suppress " + email.To, email.SendKey, reason, now));
+        return Task.CompletedTask;
+    }
+
     public Task RetryLaterAsync(EmailToSend email, string reason, DateTimeOffset retryAt, CancellationToken cancellationToken)
     {
         lock (_gate) _rows[email.SendKey].DueAt = retryAt;

@@ -100,6 +100,8 @@ public sealed class OutboxDispatcherTests
         Assert.Equal("550 5.1.1 <reject-permanent@example.com>: Recipient address rejected: User unknown", failed.Reason);
         Assert.Equal(Start, failed.At);
         Assert.DoesNotContain(_outbox.Calls, c => c.Operation == "retry");
+        // "User unknown" to RCPT TO: the address is suppressed for every customer, the delivered one is not.
+        Assert.Equal(["suppress reject-permanent@example.com"], _outbox.Calls.Where(c => c.Operation.StartsWith("suppress", StringComparison.Ordinal)).Select(c => c.Operation));
     }
 
     [Fact]

@@ -404,6 +404,16 @@ public abstract partial class JourneyStoreContract : IAsyncLifetime
         Assert.Empty(await unit.SuppressedAmongAsync([], None));
     }
 
+    [SkippableFact]
+    public async Task An_address_the_mail_server_does_not_know_is_suppressed_for_every_customer()
+    {
+        await Storage.Outbox.SuppressAddressAsync(TestData.Email("c-1", "k-1", T0) with { To = "Gone@Example.com" }, "550 5.1.1 user unknown", T0, None);
+        await Storage.Outbox.SuppressAddressAsync(TestData.Email("c-1", "k-2", T0) with { To = "gone@example.com" }, "550 5.1.1 user unknown", T0, None);
+
+        await using var unit = await Storage.Store.BeginAsync("c-2", None);
+        Assert.Equal(["gone@example.com"], await unit.SuppressedAmongAsync(["gone@example.com", "other@example.com"], None));
+    }
+
     protected async Task SaveAsync(Decision decision)
     {
         await using var unit = await Storage.Store.BeginAsync(decision.State.CustomerId, None);

@@ -14,7 +14,9 @@ public enum SendStatus
 }
 
 /// <summary>What delivering one email gave; <see cref="Reply"/> is the server's answer for failures.</summary>
-public sealed record SendResult(SendStatus Status, string? Reply)
+/// <param name="MailboxUnknown">The receiving server refused the recipient permanently (no such user): the address is
+/// suppressed for every customer, as a permanent bounce suppresses it.</param>
+public sealed record SendResult(SendStatus Status, string? Reply, bool MailboxUnknown = false)
 {
     public static readonly SendResult Ok = new(SendStatus.Sent, null);
 }

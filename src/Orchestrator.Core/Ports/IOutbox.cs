@@ -18,6 +18,10 @@ public interface IOutbox
     /// <summary>Permanently refused (or out of retries): status <c>failed</c> and the <c>failed</c> outcome with the server's reply.</summary>
     Task MarkFailedAsync(EmailToSend email, string reason, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>The server said the address does not exist: no customer gets mail to it again (the suppressions the
+    /// engine reads before every decision).</summary>
+    Task SuppressAddressAsync(EmailToSend email, string reason, DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>A transient failure: back to <c>queued</c>, to be tried again at <paramref name="retryAt"/>.</summary>
     Task RetryLaterAsync(EmailToSend email, string reason, DateTimeOffset retryAt, CancellationToken cancellationToken);
 

@@ -39,6 +39,23 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
         ChangeAsync(email, dialect.Sql.MarkFailed, new { sendKey = email.SendKey, reason, now = dialect.Time(now) },
             Reported(email, OutcomeKind.Failed, reason), now, mustExist: false, cancellationToken);
 
+    public async Task SuppressAddressAsync(EmailToSend email, string reason, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            // The same statement as a bounce event's: a second suppression of one address changes nothing.
+            await connection.ExecuteAsync(dialect.Command(dialect.Sql.InsertSuppression, new
+            {
+                address = AddressSuppression.Normalize(email.To),
+                customerId = email.CustomerId,
+                reason = "mailbox-unknown: " + reason,
+                at = dialect.Time(now),
+            }, null, cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
     public async Task RetryLaterAsync(EmailToSend email, string reason, DateTimeOffset retryAt, CancellationToken cancellationToken)
     {
         using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
