@@ -58,8 +58,9 @@ public sealed partial class EventIngress(EventProcessor processor, IJourneyCatal
     {
         var missing = new[] { ("eventId", evt.EventId), ("customerId", evt.CustomerId), ("type", evt.Type) }
             .Where(f => string.IsNullOrWhiteSpace(f.Item2)).Select(f => f.Item1).ToList();
+        // A typed event cannot tell a missing time from the zero date: both are refused.
         if (evt.OccurredAt == default)
-            missing.Add("occurredAt");
+            missing.Add("occurredAt (or the zero date 0001-01-01)");
         if (missing.Count > 0)
             return $"missing required field(s) {string.Join(", ", missing)}";
         if (evt.Properties is { } p && p.ValueKind is not (System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Undefined or System.Text.Json.JsonValueKind.Null))

@@ -8,9 +8,14 @@ namespace Orchestrator.Core.Processing;
 /// Reads events in the spec's JSON format with errors a publisher can act on. Shared by the simulator's JSONL
 /// reader and the worker's HTTP and AMQP ingress, so every way in accepts exactly the same events.
 /// </summary>
-public static class EventJson
+public static partial class EventJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    // ISO 8601 with the offset written out (Z or +01:00): a time without one means a different instant on every
+    // publisher's machine, and "03/02/2026" a different day in every country.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex IsoTime();
 
     public static bool TryParse(string json, out CustomerEvent? evt, out string? error)
     {
@@ -35,6 +40,13 @@ public static class EventJson
             error = "an event must be a JSON object";
             return false;
         }
+        // Text that is not Unicode (invalid UTF-8, a lone surrogate in an escape) cannot be stored or shown: named
+        // and refused here, instead of failing deep inside the store.
+        if (BrokenText(root, "") is { } broken)
+        {
+            error = $"{broken} holds text that is not valid Unicode (invalid UTF-8 or a lone surrogate escape)";
+            return false;
+        }
         var eventId = Text(root, "eventId");
         var customerId = Text(root, "customerId");
         var type = Text(root, "type");
@@ -46,9 +58,15 @@ public static class EventJson
             error = $"missing required field(s) {string.Join(", ", missing)} (each a non-empty string)";
             return false;
         }
-        if (!DateTimeOffset.TryParse(occurredAtText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var occurredAt))
+        if (!IsoTime().IsMatch(occurredAtText!)
+            || !DateTimeOffset.TryParse(occurredAtText, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var occurredAt))
         {
-            error = $"occurredAt '{occurredAtText}' is not an ISO 8601 time such as 2026-03-02T08:55:00Z";
+            error = $"occurredAt '{occurredAtText}' is not an ISO 8601 time with its offset, such as 2026-03-02T08:55:00Z or 2026-03-02T09:55:00+01:00";
+            return false;
+        }
+        if (occurredAt == default)
+        {
+            error = $"occurredAt '{occurredAtText}' is the zero date, not a time something happened";
             return false;
         }
         JsonElement? properties = null;
@@ -102,6 +120,55 @@ public static class EventJson
             return false;
         }
         return true;
+    }
+
+    /// <summary>The path of the first property name or string value that is not valid Unicode, or null.</summary>
+    private static string? BrokenText(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return Decodes(element) ? null : (path.Length == 0 ? "the event" : path);
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return (path.Length == 0 ? "" : path + ".") + "a property name";
+                    }
+                    if (BrokenText(property.Value, path.Length == 0 ? name : $"{path}.{name}") is { } found)
+                        return found;
+                }
+                return null;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (BrokenText(item, $"{path}[{index++}]") is { } found)
+                        return found;
+                }
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static bool Decodes(JsonElement value)
+    {
+        try
+        {
+            _ = value.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static string? Text(JsonElement obj, string name) =>

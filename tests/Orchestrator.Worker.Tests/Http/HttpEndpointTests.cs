@@ -126,6 +126,27 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         Assert.Equal(["0"], await StorageProbe.ColumnAsync(_folder.Database, "SELECT COUNT(*) FROM sends WHERE customer_id = 'c-41'"));
     }
 
+    [Fact]
+    public async Task Text_that_is_not_unicode_gets_400_naming_the_field_and_the_good_events_of_the_batch_count()
+    {
+        var good = SignUp("e-50", "c-50");
+        var broken = Encoding.UTF8.GetBytes(SignUp("e-5X", "c-51")).Select(b => b == (byte)'X' ? (byte)0xFF : b).ToArray();
+        var body = Encoding.UTF8.GetBytes("[" + good + ",").Concat(broken).Concat(Encoding.UTF8.GetBytes(","
+            + SignUp("e-52", "c-52").Replace("\"c-52\"", "\"c\\ud800\"", StringComparison.Ordinal) + "]")).ToArray();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.Add("X-Api-Key", WorkerProcess.ApiKey);
+
+        using var response = await Worker.Http.SendAsync(request);
+        var items = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.EnumerateArray().ToList();
+
+        Assert.Equal(207, (int)response.StatusCode);
+        Assert.Equal(["processed", "rejected", "rejected"], items.Select(i => i.GetProperty("status").GetString()));
+        Assert.StartsWith("eventId holds text that is not valid Unicode", items[1].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("customerId holds text that is not valid Unicode", items[2].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["e-50"], await StorageProbe.ColumnAsync(_folder.Database, "SELECT event_id FROM inbox WHERE event_id LIKE 'e-5%'"));
+    }
+
     private static string Iso(DateTimeOffset at) => at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     [Fact]
