@@ -6,6 +6,9 @@ namespace Orchestrator.Core.Engine;
 /// <summary>
 /// Local-time arithmetic in a customer's zone. Daylight saving rules: a local time that does not exist
 /// (spring forward) moves forward by the gap; a local time that occurs twice (fall back) takes the earlier instant.
+/// A send window's opening that falls in a gap is not an opening: the window opens at the first local time after
+/// the gap that is still inside it, and when none is (02:30-03:00 on the night clocks jump from 02:00 to 03:00),
+/// at the next day's opening.
 /// </summary>
 public static class LocalClock
 {
@@ -50,11 +53,24 @@ public static class LocalClock
             var date = today.AddDays(d);
             if (!window.Days.Contains(date.DayOfWeek))
                 continue;
-            var opening = ToInstant(date.ToDateTime(window.From), zone);
-            if (opening >= at)
+            var opening = ToInstant(FirstRealLocalTime(date.ToDateTime(window.From), zone), zone);
+            if (opening >= at && IsOpen(window, zone, opening))
                 return opening;
         }
         throw new InvalidOperationException("a send window without days");
+    }
+
+    /// <summary><paramref name="local"/>, or when it falls in a daylight-saving gap, the first minute after the gap.</summary>
+    private static DateTime FirstRealLocalTime(DateTime local, TimeZoneInfo zone)
+    {
+        var candidate = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        if (!zone.IsInvalidTime(candidate))
+            return candidate;
+        // Gaps are whole minutes and a few hours at most: walking them minute by minute is exact and short.
+        candidate = new DateTime(candidate.Ticks - candidate.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Unspecified);
+        while (zone.IsInvalidTime(candidate))
+            candidate = candidate.AddMinutes(1);
+        return candidate;
     }
 
     /// <summary>The first instant at or after <paramref name="at"/> whose local time is <paramref name="time"/> on one of <paramref name="days"/>.</summary>

@@ -61,6 +61,45 @@ public sealed class DaylightSavingTests
         return Assert.Single(h.Sends).At;
     }
 
+    private static EngineHarness NightWindow(string from, string to) => new EngineHarness()
+        .WithJourney($$"""
+            id: night
+            name: Night
+            entry:
+              event: go
+            time_zone: Europe/Amsterdam
+            send_window:
+              days: [mon, tue, wed, thu, fri, sat, sun]
+              from: "{{from}}"
+              to: "{{to}}"
+            steps:
+              - id: until
+                wait_until: { time: "02:30" }
+              - id: mail
+                email: { template: mail }
+            """)
+        .WithTemplate("mail", "Mail")
+        .Load();
+
+    // Amsterdam, 29 March 2026: clocks jump from 02:00 CET (+1) to 03:00 CEST (+2), so 02:30 does not exist; the wait
+    // lands at 03:30 CEST (01:30Z). A window 02:30-03:00 has no real minute that night: the mail goes at the next
+    // opening, 02:30 CEST on the 30th (00:30Z). A window 02:30-04:00 is open from 03:00 on: 03:30 is inside it.
+    [Theory]
+    [InlineData("02:30", "03:00", "2026-03-30T00:30:00Z")]
+    [InlineData("02:30", "04:00", "2026-03-29T01:30:00Z")]
+    public void A_window_opening_in_a_daylight_saving_gap_is_not_an_opening(string from, string to, string expected)
+    {
+        using var h = NightWindow(from, to);
+        h.Event("go", "2026-03-28T20:00:00Z", customer: """{"email":"ann@example.com"}""");
+        h.AdvanceTo(EngineHarness.At("2026-04-01T00:00:00Z"));
+
+        var send = Assert.Single(h.Sends);
+        Assert.Equal(EngineHarness.At(expected), send.At);
+        var local = TimeZoneInfo.ConvertTime(send.At, TimeZoneInfo.FindSystemTimeZoneById("Europe/Amsterdam"));
+        Assert.True(TimeOnly.FromDateTime(local.DateTime) >= TimeOnly.Parse(from, System.Globalization.CultureInfo.InvariantCulture)
+            && TimeOnly.FromDateTime(local.DateTime) < TimeOnly.Parse(to, System.Globalization.CultureInfo.InvariantCulture), $"sent at {local:HH:mm} local");
+    }
+
     // Send window 09:00–21:00, the event at 22:00 local the evening before the change.
     [Theory]
     [InlineData("Europe/Amsterdam", "2026-03-28T21:00:00Z", "2026-03-29T07:00:00Z")]   // 22:00 CET → 09:00 CEST (+2)

@@ -31,9 +31,10 @@ internal sealed class Chromium : IAsyncDisposable
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        // The last line of defence, below the request routing: any name but localhost fails to resolve, so not even a
-        // DNS query leaves for a request the routes did not see.
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]",
+        // The last line of defence, below the request routing: every host but these three fails to resolve, IP literals
+        // included, so not even a DNS query leaves for a request the routes did not see. The rules match IPv6 without
+        // brackets ("EXCLUDE [::1]" would not), and they are the hosts BrowserPage.IsLocal lets through.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE ::1",
     ];
 
     private readonly IPlaywright _playwright;
@@ -212,9 +213,12 @@ internal sealed class BrowserPage : IAsyncDisposable
     internal static bool IsLocal(Uri url) => url.Scheme switch
     {
         "file" or "data" or "blob" or "about" => true,
-        "http" or "https" or "ws" or "wss" => url.IsLoopback, // 127.0.0.0/8, localhost, [::1]
+        "http" or "https" or "ws" or "wss" => IsLoopbackHost(url),
         _ => false,
     };
+
+    /// <summary>127.0.0.1, localhost and [::1]: the hosts the resolver rules leave alone (not all of 127.0.0.0/8).</summary>
+    private static bool IsLoopbackHost(Uri url) => url.Host is "127.0.0.1" or "localhost" or "[::1]";
 
     internal void RecordBlocked(string url) => Record(_blockedRequests, url);
 
@@ -226,7 +230,7 @@ internal sealed class BrowserPage : IAsyncDisposable
             RecordBlocked(route.Request.Url); // before the abort: a test that waits for the page's reaction then sees it
             await route.AbortAsync("blockedbyclient");
         }
-        else if (_authorization is not null && url.IsLoopback && url.Scheme is "http" or "https")
+        else if (_authorization is not null && url.Scheme is "http" or "https" && IsLoopbackHost(url))
         {
             await route.ContinueAsync(new() { Headers = new Dictionary<string, string>(route.Request.Headers) { ["authorization"] = _authorization } });
         }
