@@ -400,7 +400,8 @@ public abstract partial class JourneyStoreContract : IAsyncLifetime
         await using var unit = await Storage.Store.BeginAsync("c-2", None);
         var suppressed = await unit.SuppressedAmongAsync(AddressSuppression.Candidates("OLD@example.COM", "new@example.com"), None);
 
-        Assert.Equal(["old@example.com"], suppressed);
+        Assert.Equal(["old@example.com"], suppressed.Keys);
+        Assert.Equal("bounced", suppressed["old@example.com"]);
         Assert.Empty(await unit.SuppressedAmongAsync([], None));
     }
 
@@ -411,7 +412,34 @@ public abstract partial class JourneyStoreContract : IAsyncLifetime
         await Storage.Outbox.SuppressAddressAsync(TestData.Email("c-1", "k-2", T0) with { To = "gone@example.com" }, "550 5.1.1 user unknown", T0, None);
 
         await using var unit = await Storage.Store.BeginAsync("c-2", None);
-        Assert.Equal(["gone@example.com"], await unit.SuppressedAmongAsync(["gone@example.com", "other@example.com"], None));
+        Assert.Equal(["gone@example.com"], (await unit.SuppressedAmongAsync(["gone@example.com", "other@example.com"], None)).Keys);
+    }
+
+    [SkippableFact]
+    public async Task An_unsubscribe_suppresses_the_address_for_every_customer_until_a_resubscribe_lifts_it_but_not_a_bounce()
+    {
+        var unsubscribed = CustomerState.New("c-1");
+        unsubscribed.SubscriptionChange = new AddressSubscription("ann@example.com", Unsubscribed: true);
+        await SaveAsync(Decision(unsubscribed));
+        var bounced = CustomerState.New("c-3");
+        bounced.BouncedAddress = "bob@example.com";
+        await SaveAsync(Decision(bounced));
+
+        async Task<IReadOnlyDictionary<string, string>> Suppressed()
+        {
+            await using var unit = await Storage.Store.BeginAsync("c-2", None);
+            return await unit.SuppressedAmongAsync(["ann@example.com", "bob@example.com"], None);
+        }
+        Assert.Equal("unsubscribed", (await Suppressed())["ann@example.com"]);
+
+        var resubscribed = (await LoadAsync("c-1"))!;
+        resubscribed.SubscriptionChange = new AddressSubscription("ann@example.com", Unsubscribed: false);
+        await SaveAsync(Decision(resubscribed));
+        var bobResubscribes = (await LoadAsync("c-3"))!;
+        bobResubscribes.SubscriptionChange = new AddressSubscription("bob@example.com", Unsubscribed: false);
+        await SaveAsync(Decision(bobResubscribes));
+
+        Assert.Equal(["bob@example.com"], (await Suppressed()).Keys);
     }
 
     protected async Task SaveAsync(Decision decision)

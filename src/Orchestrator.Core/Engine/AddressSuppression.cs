@@ -7,6 +7,10 @@ namespace Orchestrator.Core.Engine;
 /// </summary>
 public static class AddressSuppression
 {
+    /// <summary>The reasons a suppression is stored with, and the outcome reason it gives.</summary>
+    public const string Bounced = "bounced";
+    public const string UnsubscribedReason = "unsubscribed";
+
     public static string Normalize(string address) => address.Trim().ToLowerInvariant();
 
     /// <summary>The addresses whose suppression matters for one decision: the customer's current one and the one the
@@ -14,3 +18,6 @@ public static class AddressSuppression
     public static IReadOnlyList<string> Candidates(params string?[] addresses) =>
         addresses.Where(a => !string.IsNullOrWhiteSpace(a)).Select(a => Normalize(a!)).Distinct(StringComparer.Ordinal).ToList();
 }
+
+/// <summary>An address unsubscribed (suppressed for every customer) or resubscribed (that suppression lifted).</summary>
+public sealed record AddressSubscription(string Address, bool Unsubscribed);

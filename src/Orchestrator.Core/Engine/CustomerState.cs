@@ -32,10 +32,16 @@ public sealed class CustomerState
     public string? BouncedAddress { get; set; }
 
     /// <summary>
-    /// Of the addresses this decision may mail (normalized, <see cref="AddressSuppression"/>), those suppressed by any
-    /// customer's bounce. Not the customer's own data: the processor reads it from the store before each decision.
+    /// Of the addresses this decision may mail (normalized, <see cref="AddressSuppression"/>), those suppressed for
+    /// every customer, with why: <see cref="AddressSuppression.Bounced"/> (a bounce, or a server that does not know the
+    /// mailbox) or <see cref="AddressSuppression.UnsubscribedReason"/>. Not the customer's own data: the processor
+    /// reads it from the store before each decision.
     /// </summary>
-    public IReadOnlySet<string> SuppressedAddresses { get; set; } = new HashSet<string>(StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, string> SuppressedAddresses { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Set by this decision's <c>customer.unsubscribed</c> / <c>customer.resubscribed</c> for the customer's
+    /// address, for the store to suppress it for everyone or lift that; not kept between decisions.</summary>
+    public AddressSubscription? SubscriptionChange { get; set; }
 
     /// <summary>Times of recent sends across all journeys, for the frequency cap.</summary>
     public List<DateTimeOffset> RecentSends { get; init; } = [];
@@ -59,9 +65,25 @@ public sealed class CustomerState
     };
 
     /// <summary>The current address bounced: this customer's own bounce, or anyone's (<see cref="SuppressedAddresses"/>).</summary>
-    public bool IsSuppressed => Profile.Email is { } email && !string.IsNullOrWhiteSpace(email)
-        && ((BouncedAddress is not null && AddressSuppression.Normalize(BouncedAddress) == AddressSuppression.Normalize(email))
-            || SuppressedAddresses.Contains(AddressSuppression.Normalize(email)));
+    public bool IsSuppressed => SuppressedBecause is AddressSuppression.Bounced;
+
+    /// <summary>Why no marketing email may go to this customer now (<c>unsubscribed</c> or <c>bounced</c>), or null.</summary>
+    public string? SuppressedBecause
+    {
+        get
+        {
+            if (Unsubscribed)
+                return AddressSuppression.UnsubscribedReason;
+            if (Profile.Email is not { } email || string.IsNullOrWhiteSpace(email))
+                return null;
+            var address = AddressSuppression.Normalize(email);
+            if (BouncedAddress is not null && AddressSuppression.Normalize(BouncedAddress) == address)
+                return AddressSuppression.Bounced;
+            return SuppressedAddresses.TryGetValue(address, out var reason)
+                ? reason == AddressSuppression.UnsubscribedReason ? AddressSuppression.UnsubscribedReason : AddressSuppression.Bounced
+                : null;
+        }
+    }
 
     /// <summary>The earliest moment an active instance of this customer needs the engine again, if any.</summary>
     public DateTimeOffset? NextWakeup => Instances.Where(i => i.Status == InstanceStatus.Active && i.WakeAt is not null).Min(i => i.WakeAt);

@@ -122,11 +122,14 @@ public sealed class JourneyEngine
     {
         switch (evt.Type)
         {
+            // An unsubscribe belongs to the address too: a new customer id with it gets no marketing mail either.
             case Unsubscribed:
                 state.Unsubscribed = true;
+                state.SubscriptionChange = Subscription(state, unsubscribed: true);
                 break;
             case Resubscribed:
                 state.Unsubscribed = false;
+                state.SubscriptionChange = Subscription(state, unsubscribed: false);
                 break;
             case Bounced when evt.Properties is { ValueKind: JsonValueKind.Object } p
                               && p.TryGetProperty("permanent", out var permanent) && permanent.ValueKind == JsonValueKind.True:
@@ -136,6 +139,9 @@ public sealed class JourneyEngine
                 break;
         }
     }
+
+    private static AddressSubscription? Subscription(CustomerState state, bool unsubscribed) =>
+        string.IsNullOrWhiteSpace(state.Profile.Email) ? null : new AddressSubscription(AddressSuppression.Normalize(state.Profile.Email), unsubscribed);
 
     public static CustomerProfile MergeProfile(CustomerProfile profile, CustomerProfileUpdate? update)
     {
@@ -550,9 +556,9 @@ public sealed class JourneyEngine
                 Record(at, journey, instance, step.Id, OutcomeKind.Skipped, ("reason", "no-address"));
                 return true;
             }
-            if (State.Unsubscribed || State.IsSuppressed)
+            if (State.SuppressedBecause is { } suppressed)
             {
-                Record(at, journey, instance, step.Id, OutcomeKind.Suppressed, ("reason", State.Unsubscribed ? "unsubscribed" : "bounced"));
+                Record(at, journey, instance, step.Id, OutcomeKind.Suppressed, ("reason", suppressed));
                 return true;
             }
             if (journey.SendWindow is { } window)

@@ -30,8 +30,9 @@ public interface IJourneyUnitOfWork : IAsyncDisposable
     /// <summary>This customer's latest email sent (decided) at or after <paramref name="since"/> and at or before <paramref name="until"/>.</summary>
     Task<SendReference?> LastSentAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken);
 
-    /// <summary>Which of these normalized addresses (<see cref="AddressSuppression"/>) a permanent bounce suppressed, whoever's it was.</summary>
-    Task<IReadOnlySet<string>> SuppressedAmongAsync(IReadOnlyList<string> addresses, CancellationToken cancellationToken);
+    /// <summary>Which of these normalized addresses (<see cref="AddressSuppression"/>) are suppressed for every customer,
+    /// with the reason (a bounce, an unsupported mailbox, an unsubscribe), whoever's it was.</summary>
+    Task<IReadOnlyDictionary<string, string>> SuppressedAmongAsync(IReadOnlyList<string> addresses, CancellationToken cancellationToken);
 
     /// <summary>Stores the new state, appends the outcomes, replaces the customer's wakeups and queues the sends.</summary>
     Task SaveAsync(Decision decision, CancellationToken cancellationToken);

@@ -17,7 +17,7 @@ public sealed class InMemoryJourneyStore : IJourneyStore, IDisposable
     private readonly List<Decision> _decisions = [];
     private readonly Dictionary<string, SendReference> _sends = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<SendReference>> _sendsByCustomer = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _suppressed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _suppressed = new(StringComparer.Ordinal);
 
     /// <summary>Every committed decision, in commit order.</summary>
     public IReadOnlyList<Decision> Decisions => _decisions;
@@ -53,8 +53,9 @@ public sealed class InMemoryJourneyStore : IJourneyStore, IDisposable
                 .Where(s => s.At >= since && s.At <= until)
                 .OrderBy(s => s.At).LastOrDefault());
 
-        public Task<IReadOnlySet<string>> SuppressedAmongAsync(IReadOnlyList<string> addresses, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlySet<string>>(addresses.Where(store._suppressed.Contains).ToHashSet(StringComparer.Ordinal));
+        public Task<IReadOnlyDictionary<string, string>> SuppressedAmongAsync(IReadOnlyList<string> addresses, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyDictionary<string, string>>(addresses.Where(store._suppressed.ContainsKey).Distinct(StringComparer.Ordinal)
+                .ToDictionary(a => a, a => store._suppressed[a], StringComparer.Ordinal));
 
         public Task<CustomerState?> LoadCustomerAsync(CancellationToken cancellationToken) =>
             Task.FromResult(store._customers.GetValueOrDefault(customerId));
@@ -74,8 +75,14 @@ public sealed class InMemoryJourneyStore : IJourneyStore, IDisposable
                 _decision.State.Revision++;
                 store._customers[customerId] = _decision.State;
                 store._decisions.Add(_decision);
+                // As the database stores do: the first suppression of an address stays; a resubscribe lifts only an unsubscribe.
                 if (_decision.State.BouncedAddress is { Length: > 0 } bounced)
-                    store._suppressed.Add(AddressSuppression.Normalize(bounced));
+                    store._suppressed.TryAdd(AddressSuppression.Normalize(bounced), AddressSuppression.Bounced);
+                if (_decision.State.SubscriptionChange is { Unsubscribed: true } unsubscribed)
+                    store._suppressed.TryAdd(unsubscribed.Address, AddressSuppression.UnsubscribedReason);
+                else if (_decision.State.SubscriptionChange is { Unsubscribed: false } resubscribed
+                         && store._suppressed.GetValueOrDefault(resubscribed.Address) == AddressSuppression.UnsubscribedReason)
+                    store._suppressed.Remove(resubscribed.Address);
                 foreach (var send in _decision.Sends)
                 {
                     var reference = new SendReference(send.SendKey, send.CustomerId, send.JourneyId, send.Version, send.StepId, send.InstanceId, send.At);

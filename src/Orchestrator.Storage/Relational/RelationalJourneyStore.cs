@@ -86,14 +86,14 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
             return row?.ToReference();
         }
 
-        public async Task<IReadOnlySet<string>> SuppressedAmongAsync(IReadOnlyList<string> addresses, CancellationToken cancellationToken)
+        public async Task<IReadOnlyDictionary<string, string>> SuppressedAmongAsync(IReadOnlyList<string> addresses, CancellationToken cancellationToken)
         {
             ThrowIfDone();
-            var suppressed = new HashSet<string>(StringComparer.Ordinal);
+            var suppressed = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var address in addresses)
             {
-                if (await connection.QuerySingleOrDefaultAsync<string>(dialect.Command(_sql.SelectSuppressed, new { address }, transaction, cancellationToken)).ConfigureAwait(false) is { } found)
-                    suppressed.Add(found);
+                if (await connection.QuerySingleOrDefaultAsync<string>(dialect.Command(_sql.SelectSuppressed, new { address }, transaction, cancellationToken)).ConfigureAwait(false) is { } reason)
+                    suppressed[address] = reason;
             }
             return suppressed;
         }
@@ -206,9 +206,15 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
                 {
                     address = AddressSuppression.Normalize(bounced),
                     customerId,
-                    reason = "bounced",
+                    reason = AddressSuppression.Bounced,
                     at = now,
                 }, transaction, cancellationToken)).ConfigureAwait(false);
+            }
+            if (state.SubscriptionChange is { } change)
+            {
+                await connection.ExecuteAsync(change.Unsubscribed
+                    ? dialect.Command(_sql.InsertSuppression, new { address = change.Address, customerId, reason = AddressSuppression.UnsubscribedReason, at = now }, transaction, cancellationToken)
+                    : dialect.Command(_sql.DeleteUnsubscribed, new { address = change.Address }, transaction, cancellationToken)).ConfigureAwait(false);
             }
             _saved = state;
             _savedRevision = revision;

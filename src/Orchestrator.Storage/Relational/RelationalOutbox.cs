@@ -50,7 +50,7 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
             {
                 address = AddressSuppression.Normalize(email.To),
                 customerId = email.CustomerId,
-                reason = "mailbox-unknown: " + reason,
+                reason = AddressSuppression.Bounced + " (mailbox unknown: " + reason + ")",
                 at = dialect.Time(now),
             }, null, cancellationToken)).ConfigureAwait(false);
         }

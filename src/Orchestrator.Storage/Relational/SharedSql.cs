@@ -26,7 +26,10 @@ internal static class SharedSql
         """;
 
     // Suppressions are keyed by the normalized address (AddressSuppression.Normalize), so equality is the whole rule.
-    public const string SelectSuppressed = "SELECT address FROM suppressions WHERE address = @address;";
+    public const string SelectSuppressed = "SELECT reason FROM suppressions WHERE address = @address;";
+
+    // A resubscribe lifts only what an unsubscribe put there: a bounce of the address stays.
+    public const string DeleteUnsubscribed = "DELETE FROM suppressions WHERE address = @address AND reason = 'unsubscribed';";
 
     public const string SelectJourneyIds = "SELECT DISTINCT journey_id FROM outcomes ORDER BY journey_id;";
 

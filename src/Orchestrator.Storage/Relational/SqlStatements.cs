@@ -50,6 +50,7 @@ internal sealed record SqlStatements
 
     /// <summary>An address when a bounce suppressed it, for any customer.</summary>
     public required string SelectSuppressed { get; init; }
+    public required string DeleteUnsubscribed { get; init; }
 
     /// <summary>The customer's latest send in a time range that did not fail.</summary>
     public required string SelectLastSent { get; init; }

@@ -260,6 +260,7 @@ internal static class SqlServerSql
         InsertFeedback = SharedSql.InsertFeedback,
         SelectSendByKey = SharedSql.SelectSendByKey,
         SelectSuppressed = SharedSql.SelectSuppressed,
+        DeleteUnsubscribed = SharedSql.DeleteUnsubscribed,
         SelectLastSent = SelectLastSent,
         DeleteExpiredEvents = DeleteExpiredEvents,
         SelectJourneyIds = SharedSql.SelectJourneyIds,

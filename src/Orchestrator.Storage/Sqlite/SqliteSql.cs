@@ -242,6 +242,7 @@ internal static class SqliteSql
         InsertFeedback = SharedSql.InsertFeedback,
         SelectSendByKey = SharedSql.SelectSendByKey,
         SelectSuppressed = SharedSql.SelectSuppressed,
+        DeleteUnsubscribed = SharedSql.DeleteUnsubscribed,
         SelectLastSent = SelectLastSent,
         DeleteExpiredEvents = DeleteExpiredEvents,
         SelectJourneyIds = SharedSql.SelectJourneyIds,

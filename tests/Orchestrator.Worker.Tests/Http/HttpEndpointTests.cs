@@ -174,6 +174,12 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         Assert.Equal(200, (int)early.StatusCode);
         Assert.Equal(0, signUp.Body.GetProperty("sends").GetInt32());
         Assert.Contains("suppressed", await StorageProbe.ColumnAsync(_folder.Database, "SELECT kind FROM outcomes WHERE customer_id = 'c-2'"));
+
+        // The unsubscribe belongs to the address: a new customer id with c-1's address (in capitals) gets no mail either.
+        var sameAddress = await Worker.PostEventsAsync(Json("e-3", "c-1-new", "customer.signed_up").Replace("c-1-new@example.com", "C-1@Example.com", StringComparison.Ordinal));
+        Assert.Equal(0, sameAddress.Body.GetProperty("sends").GetInt32());
+        Assert.Equal(["unsubscribed"], await StorageProbe.ColumnAsync(_folder.Database,
+            "SELECT json_extract(detail_json, '$.reason') FROM outcomes WHERE customer_id = 'c-1-new' AND kind = 'suppressed'"));
     }
 
     private async Task<MimeMessage> WaitForEmailAsync()
