@@ -65,7 +65,7 @@ public sealed partial class EventIngress(EventProcessor processor, IJourneyCatal
             return $"missing required field(s) {string.Join(", ", missing)}";
         if (evt.Properties is { } p && p.ValueKind is not (System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Undefined or System.Text.Json.JsonValueKind.Null))
             return "properties must be a JSON object";
-        return Analysis.FeedbackEvent.Validate(evt);
+        return EventLimits.Problem(evt) ?? Analysis.FeedbackEvent.Validate(evt);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event {EventId} rejected: {Reason}")]

@@ -111,9 +111,9 @@ public static partial class EventJson
             Properties = properties,
             Customer = customer,
         };
-        // Reserved types with rules of their own (a survey answer's metric and score) are checked here too, so the
-        // simulator's reader rejects what the worker rejects.
-        error = Analysis.FeedbackEvent.Validate(evt);
+        // Size limits and reserved types with rules of their own (a survey answer's metric and score) are checked
+        // here too, so the simulator's reader rejects what the worker rejects.
+        error = EventLimits.Problem(evt) ?? Analysis.FeedbackEvent.Validate(evt);
         if (error is not null)
         {
             evt = null;

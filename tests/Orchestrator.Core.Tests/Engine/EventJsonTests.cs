@@ -51,3 +51,39 @@ public sealed class EventJsonTests
         Assert.StartsWith("eventId holds text that is not valid Unicode", error, StringComparison.Ordinal);
     }
 }
+
+/// <summary>How big an event may be: refused with the limit named, for the JSON reader and typed events alike.</summary>
+public sealed class EventLimitTests
+{
+    private static string Event(string eventId = "e-1", string properties = "{}", string customer = """{"email":"ann@example.com"}""") =>
+        $$$"""{"eventId":"{{{eventId}}}","customerId":"c-1","type":"order.placed","occurredAt":"2026-03-02T08:55:00Z","properties":{{{properties}}},"customer":{{{customer}}}}""";
+
+    [Fact]
+    public void Events_at_the_limits_are_taken()
+    {
+        var attributes = string.Join(",", Enumerable.Range(0, EventLimits.MaxAttributeKeys).Select(i => $"\"k{i}\":{i}"));
+        Assert.True(EventJson.TryParse(Event(new string('e', EventLimits.MaxIdLength), "{\"note\":\"" + new string('x', 60_000) + "\"}", "{\"attributes\":{" + attributes + "}}"), out _, out var error), error);
+    }
+
+    [Theory]
+    [InlineData("id", "eventId is 201 characters long; at most 200 are allowed")]
+    [InlineData("properties", "properties are 70,011 characters of JSON; at most 65,536 are allowed")]
+    [InlineData("keys", "customer.attributes has 201 keys; at most 200 are allowed")]
+    [InlineData("customer", "customer is 20,")]
+    public void Events_over_a_limit_are_refused_naming_it_for_json_and_typed_events(string what, string reason)
+    {
+        var json = what switch
+        {
+            "id" => Event(new string('e', EventLimits.MaxIdLength + 1)),
+            "properties" => Event(properties: "{\"note\":\"" + new string('x', 70_000) + "\"}"),
+            "keys" => Event(customer: "{\"attributes\":{" + string.Join(",", Enumerable.Range(0, EventLimits.MaxAttributeKeys + 1).Select(i => $"\"k{i}\":{i}")) + "}}"),
+            _ => Event(customer: "{\"attributes\":{\"bio\":\"" + new string('x', 20_000) + "\"}}"),
+        };
+        Assert.False(EventJson.TryParse(json, out _, out var error));
+        Assert.StartsWith(reason, error, StringComparison.Ordinal);
+
+        // The same rule for an event that arrives typed (AMQP): read without the checks, then validated.
+        var typed = System.Text.Json.JsonSerializer.Deserialize<Contracts.CustomerEvent>(json, EventJson.Options)!;
+        Assert.StartsWith(reason, EventIngress.Validate(typed), StringComparison.Ordinal);
+    }
+}
