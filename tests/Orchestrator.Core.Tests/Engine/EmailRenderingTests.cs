@@ -75,6 +75,69 @@ public sealed class EmailRenderingTests
         Assert.StartsWith("<div style=\"display:none;max-height:0;overflow:hidden;mso-hide:all\">Preview</div>", email.Html, StringComparison.Ordinal);
     }
 
+    private static Outcome SkippedOne(string template, string customer = EngineHarness.DefaultCustomer, string? properties = null)
+    {
+        using var h = new EngineHarness().WithJourney(OneMail).WithTemplateFile("mail.liquid", template).Load();
+        h.Event("news.start", "2026-03-02T08:00:00Z", properties, customer);
+        Assert.Empty(h.Sends);
+        return h.Single(OutcomeKind.Skipped);
+    }
+
+    [Theory]
+    [InlineData("\"  \"")]
+    [InlineData("\"\\t\\n \"")]
+    [InlineData("\"\"")]
+    public void A_required_value_that_is_blank_is_missing(string firstName)
+    {
+        var skipped = SkippedOne("""
+            ---
+            subject: Hello
+            ---
+            <p>Dear {{ customer.firstName | required }},</p>
+            """, customer: $$"""{"email":"ann@example.com","firstName":{{firstName}}}""");
+
+        Assert.Equal("missing-data:customer.firstName", EngineHarness.Detail(skipped, "reason"));
+    }
+
+    [Fact]
+    public void A_required_value_behind_an_index_is_named_by_its_full_path()
+    {
+        var skipped = SkippedOne("""
+            ---
+            subject: Hello
+            ---
+            <p>You left {{ entry.properties.items[0].name | required }} and {{ entry.properties.items[1].name | required }}.</p>
+            """, properties: """{"items":[{"name":"Lamp"},{"price":3}]}""");
+
+        Assert.Equal("missing-data:entry.properties.items[1].name", EngineHarness.Detail(skipped, "reason"));
+    }
+
+    [Fact]
+    public void A_required_value_read_with_a_quoted_key_is_named_as_written()
+    {
+        var skipped = SkippedOne("""
+            ---
+            subject: Hello
+            ---
+            <p>{{ entry.properties["gift-note"] | required }}</p>
+            """, properties: """{"items":[]}""");
+
+        Assert.Equal("missing-data:entry.properties[\"gift-note\"]", EngineHarness.Detail(skipped, "reason"));
+    }
+
+    [Fact]
+    public void A_required_value_with_text_in_it_is_sent()
+    {
+        var email = SendOne("""
+            ---
+            subject: Hello
+            ---
+            <p>Dear {{ customer.firstName | required }}, {{ entry.properties.items[0].name | required }}</p>
+            """, customer: """{"email":"ann@example.com","firstName":" Ann "}""", properties: """{"items":[{"name":"Lamp"}]}""");
+
+        Assert.Contains("Dear  Ann , Lamp", email.Html, StringComparison.Ordinal);
+    }
+
     private static int CountOf(string text, string part)
     {
         var count = 0;
