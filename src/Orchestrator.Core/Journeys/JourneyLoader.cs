@@ -89,6 +89,7 @@ public static partial class JourneyLoader
             else
                 broken.Add(file);
         }
+        templates.WarnUnused();
         return new LoadResult(journeys, diagnostics, broken);
     }
 
