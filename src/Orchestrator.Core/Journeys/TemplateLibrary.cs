@@ -161,7 +161,14 @@ internal sealed class TemplateLibrary
     private IFluidTemplate? ParseLiquid(string path, string source, int line, int column)
     {
         if (LiquidSandbox.TryParseTemplateAt(source, out var template, out var error))
+        {
+            foreach (var problem in LiquidNames.CheckTemplate(template!, source))
+            {
+                var where = LiquidSandbox.Offset(problem, line, column);
+                Error(path, where.Line, where.Column, problem.Message);
+            }
             return template;
+        }
         var at = LiquidSandbox.Offset(error!, line, column);
         Error(path, at.Line, at.Column, $"invalid Liquid: {error!.Message}");
         return null;
