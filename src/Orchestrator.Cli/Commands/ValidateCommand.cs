@@ -16,6 +16,12 @@ internal static class ValidateCommand
     public static int Run(string folder, TextWriter output, TextWriter errors)
     {
         var result = CliSupport.Load(folder, errors);
+        if (Directory.Exists(folder) && result.Journeys.Count == 0 && result.BrokenFiles.Count == 0)
+        {
+            // "0 journey(s) valid" would let CI pass on a wrong path; a folder without journeys is never what was meant.
+            errors.WriteLine($"{folder}:1:1: no journey files (*.yaml or *.yml) in this folder; pass the folder that holds your journeys, e.g. 'orchestrator validate journeys'");
+            return CliSupport.InvalidJourneys;
+        }
         var errorCount = result.Errors.Count();
         var warningCount = result.Diagnostics.Count - errorCount;
         if (errorCount > 0)

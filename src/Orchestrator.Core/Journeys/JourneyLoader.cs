@@ -89,6 +89,7 @@ public static partial class JourneyLoader
             else
                 broken.Add(file);
         }
+        templates.WarnUnused();
         return new LoadResult(journeys, diagnostics, broken);
     }
 
@@ -486,6 +487,8 @@ public static partial class JourneyLoader
                 if (LiquidSandbox.TryParseTemplateAt(subjectSource, out var parsed, out var error))
                 {
                     subject = parsed;
+                    foreach (var problem in LiquidNames.CheckTemplate(parsed!, subjectSource))
+                        Error(InScalar(subjectNode!, problem), $"the subject: {problem.Message}");
                 }
                 else
                 {
@@ -842,7 +845,11 @@ public static partial class JourneyLoader
             if (Get(map, key) is not { } node || Scalar(node, key) is not { } source)
                 return null;
             if (LiquidExpression.TryParse(source, out var expression, out var error, out var offset))
+            {
+                foreach (var problem in LiquidNames.CheckCondition(expression!))
+                    Error(InScalar(node, problem), $"'{key}': {problem.Message}");
                 return expression;
+            }
             var at = ValueAt(node);
             var line = source[..Math.Min(offset, source.Length)].Count(c => c == '\n');
             var where = line == 0 && node is YamlScalarNode { Style: not (ScalarStyle.Literal or ScalarStyle.Folded) }
@@ -851,6 +858,19 @@ public static partial class JourneyLoader
             var example = key == "key" ? "event.properties.cartId" : "event.properties.total >= 20 and customer.attributes.vip == true";
             Error(where, $"'{key}' is not a valid expression: {error}; use Liquid's syntax, e.g. \"{example}\"");
             return null;
+        }
+
+        /// <summary>
+        /// Where a problem at a line and column of a scalar's text is in the file. Only a single-line value that is
+        /// not a block scalar maps column for column; otherwise the value's start is the best guess.
+        /// </summary>
+        private SourceLocation InScalar(YamlNode node, TemplateError problem)
+        {
+            var at = ValueAt(node);
+            if (problem.Line != 1 || node is YamlScalarNode { Style: ScalarStyle.Literal or ScalarStyle.Folded })
+                return at;
+            var (line, column) = LiquidSandbox.Offset(problem, at.Line, at.Column);
+            return at with { Line = line, Column = column };
         }
 
         private static string Clean(YamlException ex)

@@ -132,15 +132,50 @@ internal sealed class TemplateLibrary
         }
     }
 
+    /// <summary>
+    /// Warns about every template no journey asked for (<see cref="Get"/>), and every plain-text part without its
+    /// HTML template: nothing can send them, so they are usually a misspelt name or a leftover. Warnings, not
+    /// errors: a template written before the journey that will use it is fine.
+    /// </summary>
+    public void WarnUnused()
+    {
+        if (!Directory.Exists(_folder))
+            return;
+        foreach (var name in Names.Where(n => !_cache.ContainsKey(n)))
+        {
+            Warning(Path.Combine(_folder, name + ".liquid"),
+                $"template '{name}' is not used by any journey: name it in an email step ('template: {name}') or delete the file");
+        }
+        foreach (var textPath in Directory.EnumerateFiles(_folder, "*.txt.liquid").Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(textPath)[..^".txt.liquid".Length];
+            if (!File.Exists(Path.Combine(_folder, name + ".liquid")))
+            {
+                Warning(textPath,
+                    $"the plain-text part '{name}.txt.liquid' has no HTML template '{name}.liquid', so it is never sent: add {name}.liquid or rename the file");
+            }
+        }
+    }
+
     /// <summary>Parses Liquid that starts at <paramref name="line"/>:<paramref name="column"/> of <paramref name="path"/>.</summary>
     private IFluidTemplate? ParseLiquid(string path, string source, int line, int column)
     {
         if (LiquidSandbox.TryParseTemplateAt(source, out var template, out var error))
+        {
+            foreach (var problem in LiquidNames.CheckTemplate(template!, source))
+            {
+                var where = LiquidSandbox.Offset(problem, line, column);
+                Error(path, where.Line, where.Column, problem.Message);
+            }
             return template;
+        }
         var at = LiquidSandbox.Offset(error!, line, column);
         Error(path, at.Line, at.Column, $"invalid Liquid: {error!.Message}");
         return null;
     }
+
+    private void Warning(string path, string message) =>
+        _diagnostics.Add(new Diagnostic(DiagnosticSeverity.Warning, new SourceLocation(path, 1, 1), message));
 
     private void Error(string path, int line, int column, string message) =>
         _diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, new SourceLocation(path, line, column), message));

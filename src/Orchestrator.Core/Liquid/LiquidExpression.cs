@@ -16,6 +16,9 @@ public sealed partial class LiquidExpression
 
     public string Source { get; }
 
+    /// <summary>The parsed expression, for the load-time checks of <see cref="LiquidNames"/>.</summary>
+    internal Expression Syntax => _expression;
+
     public static bool TryParse(string source, out LiquidExpression? expression, out string? error, out int errorOffset)
     {
         if (LiquidSandbox.TryParseExpression(source, out var parsed, out error, out errorOffset))
@@ -55,8 +58,12 @@ public sealed partial class LiquidExpression
 
     public override string ToString() => Source;
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"\b(?:event|entry|customer|journey)(?:\.[A-Za-z_][A-Za-z0-9_]*)+")]
-    private static partial System.Text.RegularExpressions.Regex Names();
+    // Built from the one list of roots, so that a root added there is explained here too.
+    private static readonly System.Text.RegularExpressions.Regex NamePattern = new(
+        $@"\b(?:{string.Join('|', LiquidNames.ConditionRoots)})(?:\.[A-Za-z_][A-Za-z0-9_]*)+",
+        System.Text.RegularExpressions.RegexOptions.Compiled | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static System.Text.RegularExpressions.Regex Names() => NamePattern;
 
     [System.Text.RegularExpressions.GeneratedRegex("'[^']*'|\"[^\"]*\"")]
     private static partial System.Text.RegularExpressions.Regex Quoted();

@@ -38,7 +38,8 @@ public static partial class LiquidSandbox
 
     private static ValueTask<FluidValue> RequiredFilter(FluidValue input, FilterArguments arguments, TemplateContext context)
     {
-        if (input.IsNil() || (input.Type == FluidValues.String && input.ToStringValue().Length == 0))
+        // Blank text is missing too: a first name of "  " would render "Dear   ,".
+        if (input.IsNil() || (input.Type == FluidValues.String && string.IsNullOrWhiteSpace(input.ToStringValue())))
         {
             var name = arguments.Count > 0 ? arguments.At(0).ToStringValue() : "value";
             if (!context.AmbientValues.TryGetValue(MissingKey, out var list) || list is not List<string> missing)
@@ -202,14 +203,21 @@ public static partial class LiquidSandbox
     }
 
     // `{{ customer.firstName | required }}` becomes `{{ customer.firstName | required: "customer.firstName" }}`
-    // so that the filter can name what is missing in the skip reason (`missing-data:customer.firstName`).
-    [GeneratedRegex(@"(\{\{-?\s*)([A-Za-z_][A-Za-z0-9_.\-]*)((?:\s*\|\s*[A-Za-z_]+(?:\s*:[^|}]*)?)*?\s*\|\s*required)(?!\s*:)")]
+    // so that the filter can name what is missing in the skip reason (`missing-data:customer.firstName`). The name
+    // is the whole path as written, indexes included (`entry.properties.items[0].name`, `entry.properties["gift-note"]`).
+    [GeneratedRegex(@"(\{\{-?\s*)([A-Za-z_][A-Za-z0-9_\-]*(?:\.[A-Za-z_][A-Za-z0-9_\-]*|\[(?:[^\]'""\r\n{}]|'[^'\r\n]*'|""[^""\r\n]*"")*\])*)((?:\s*\|\s*[A-Za-z_]+(?:\s*:[^|}]*)?)*?\s*\|\s*required)(?!\s*:)")]
     private static partial Regex RequiredUse();
 
     internal static string PassNameToRequired(string source) =>
         source.Contains("required", StringComparison.Ordinal)
-            ? RequiredUse().Replace(source, m => $"{m.Groups[1].Value}{m.Groups[2].Value}{m.Groups[3].Value}: \"{m.Groups[2].Value}\"")
+            ? RequiredUse().Replace(source, m => $"{m.Groups[1].Value}{m.Groups[2].Value}{m.Groups[3].Value}: {Quote(m.Groups[2].Value)}")
             : source;
+
+    /// <summary>A Liquid text literal of <paramref name="name"/>; Liquid has no escapes, so the other quote is used.</summary>
+    private static string Quote(string name) =>
+        !name.Contains('"', StringComparison.Ordinal) ? $"\"{name}\""
+            : !name.Contains('\'', StringComparison.Ordinal) ? $"'{name}'"
+            : $"\"{name.Replace('"', '\'')}\"";
 
     private sealed class ExpressionParser : FluidParser
     {

@@ -83,6 +83,56 @@ public sealed class FolderLoadingTests : IDisposable
     }
 
     [Fact]
+    public void A_template_that_no_journey_uses_is_a_warning_in_its_own_file()
+    {
+        _folder.Journey("demo.yaml", """
+            id: demo
+            name: Demo
+            entry:
+              event: x
+            steps:
+              - id: hello
+                email:
+                  template: hello
+            """);
+        _folder.SimpleTemplate("hello");
+        _folder.TextPart("hello", "Hello");
+        var unused = _folder.SimpleTemplate("old-promo");
+        var orphanText = _folder.TextPart("goodbye", "Bye");
+
+        var result = _folder.Load();
+
+        Expect.ErrorCount(result, 0);
+        Expect.Warning(result, unused, 1, 1, "template 'old-promo' is not used by any journey");
+        Expect.Warning(result, orphanText, 1, 1, "the plain-text part 'goodbye.txt.liquid' has no HTML template 'goodbye.liquid'");
+        Assert.Equal(2, result.Diagnostics.Count);
+        Assert.Equal(["demo"], result.Journeys.Select(j => j.Id));
+    }
+
+    [Fact]
+    public void A_template_used_only_by_a_broken_journey_is_not_called_unused()
+    {
+        _folder.Journey("demo.yaml", """
+            id: demo
+            name: Demo
+            entry:
+              event: x
+            steps:
+              - id: hello
+                email:
+                  template: hello
+              - id: pause
+                wait: 1hour
+            """);
+        _folder.SimpleTemplate("hello");
+
+        var result = _folder.Load();
+
+        Expect.ErrorCount(result, 1);
+        Assert.DoesNotContain(result.Diagnostics, d => d.Severity == DiagnosticSeverity.Warning);
+    }
+
+    [Fact]
     public void Load_text_reports_the_same_errors_for_a_journey_held_in_memory()
     {
         var result = JourneyLoader.LoadText("memory.yaml", """

@@ -203,7 +203,7 @@ public sealed class LiquidSandboxTests
     [Fact]
     public void A_missing_name_as_a_filter_argument_never_throws_out_of_the_engine()
     {
-        using var h = OneTemplate("<p>{{ entry.properties.count | divided_by: customer.attributes.zero }}{{ customer.attributes.list | join: nothing }}</p>");
+        using var h = OneTemplate("<p>{{ entry.properties.count | divided_by: customer.attributes.zero }}{{ customer.attributes.list | join: customer.attributes.nothing }}</p>");
 
         h.Event("news.start", "2026-03-02T08:00:00Z", properties: """{"count":4}""");
 
