@@ -24,7 +24,8 @@ internal sealed class EmailMessageFactory(EmailOptions options, string defaultFr
         // which receivers and our own bounce handling can deduplicate on.
         message.MessageId = $"{email.SendKey}@{options.MessageIdDomain}";
 
-        message.Headers.Add("List-Unsubscribe", ListUnsubscribe(email.CustomerId));
+        var unsubscribe = UnsubscribeUrl(email.CustomerId);
+        message.Headers.Add("List-Unsubscribe", ListUnsubscribe(email.CustomerId, unsubscribe));
         message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
         message.Headers.Add(JourneyHeader, email.JourneyId);
         message.Headers.Add(StepHeader, email.StepId);
@@ -32,10 +33,13 @@ internal sealed class EmailMessageFactory(EmailOptions options, string defaultFr
 
         // Text first, HTML last: in multipart/alternative the last part is the preferred one. Mailbox providers
         // score HTML-only mail as spammier, so a text part is derived when the template has none.
+        // {{ unsubscribe_url }} was rendered as a placeholder (the engine holds no secret): the signed link goes in here,
+        // the same as the header's.
+        var html = email.Html.Replace(UnsubscribeLink.Placeholder, System.Net.WebUtility.HtmlEncode(unsubscribe), StringComparison.Ordinal);
         var body = new BodyBuilder
         {
-            TextBody = string.IsNullOrWhiteSpace(email.Text) ? HtmlToText.Convert(email.Html) : email.Text,
-            HtmlBody = email.Html,
+            TextBody = (string.IsNullOrWhiteSpace(email.Text) ? HtmlToText.Convert(html) : email.Text).Replace(UnsubscribeLink.Placeholder, unsubscribe, StringComparison.Ordinal),
+            HtmlBody = html,
         };
         if (string.IsNullOrWhiteSpace(body.TextBody))
             body.TextBody = null;
@@ -56,14 +60,19 @@ internal sealed class EmailMessageFactory(EmailOptions options, string defaultFr
             : mailbox;
     }
 
-    private string ListUnsubscribe(string customerId)
+    /// <summary>The customer's signed one-click link: in the header and wherever the body says <c>{{ unsubscribe_url }}</c>.</summary>
+    private string UnsubscribeUrl(string customerId)
     {
-        var customer = Uri.EscapeDataString(customerId);
         var token = UnsubscribeToken.Create(customerId, options.UnsubscribeSecret);
         var separator = options.UnsubscribeBaseUrl.Contains('?', StringComparison.Ordinal) ? '&' : '?';
-        var value = string.Create(CultureInfo.InvariantCulture, $"<{options.UnsubscribeBaseUrl}{separator}c={customer}&t={token}>");
+        return string.Create(CultureInfo.InvariantCulture, $"{options.UnsubscribeBaseUrl}{separator}c={Uri.EscapeDataString(customerId)}&t={token}");
+    }
+
+    private string ListUnsubscribe(string customerId, string url)
+    {
+        var value = $"<{url}>";
         if (!string.IsNullOrEmpty(options.UnsubscribeMailto))
-            value += $", <mailto:{options.UnsubscribeMailto}?subject=unsubscribe-{customer}>";
+            value += $", <mailto:{options.UnsubscribeMailto}?subject=unsubscribe-{Uri.EscapeDataString(customerId)}>";
         return value;
     }
 }

@@ -16,6 +16,24 @@ public sealed class PickupFolderEmailSenderTests : IDisposable
     }
 
     [Fact]
+    public async Task The_unsubscribe_url_of_a_template_becomes_the_signed_link_of_the_header_in_html_and_text()
+    {
+        var sender = TestEmails.PickupSender(TestEmails.Options(configure: o => o.PickupFolder = _folder));
+        var email = TestEmails.Create("k1009", text: $"Bye: {Core.Engine.UnsubscribeLink.Placeholder}") with
+        {
+            Html = $"""<p><a href="{Core.Engine.UnsubscribeLink.Placeholder}">Unsubscribe</a></p>""",
+        };
+
+        Assert.Equal(SendResult.Ok, await sender.SendAsync(email, CancellationToken.None));
+
+        var message = MimeMessage.Load(Path.Combine(_folder, "k1009.eml"));
+        var header = message.Headers["List-Unsubscribe"]!.Split(',', StringSplitOptions.TrimEntries)[0].Trim('<', '>');
+        Assert.Contains($"""<a href="{System.Net.WebUtility.HtmlEncode(header)}">Unsubscribe</a>""", message.HtmlBody!, StringComparison.Ordinal);
+        Assert.Equal($"Bye: {header}", message.TextBody!.Trim());
+        Assert.DoesNotContain(Core.Engine.UnsubscribeLink.Placeholder, message.HtmlBody + message.TextBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Writes_a_parseable_eml_named_after_the_send_key_with_the_same_headers()
     {
         var sender = TestEmails.PickupSender(TestEmails.Options(configure: o => o.PickupFolder = _folder));

@@ -22,8 +22,11 @@ internal static class ValidateCommand
             errors.WriteLine($"{folder}:1:1: no journey files (*.yaml or *.yml) in this folder; pass the folder that holds your journeys, e.g. 'orchestrator validate journeys'");
             return CliSupport.InvalidJourneys;
         }
+        var unsubscribe = TemplateReview.MissingUnsubscribeLinks(result.Journeys.SelectMany(j => j.Templates.Values), Path.Combine(folder, "templates"));
+        foreach (var warning in unsubscribe)
+            errors.WriteLine(warning.ToString());
         var errorCount = result.Errors.Count();
-        var warningCount = result.Diagnostics.Count - errorCount;
+        var warningCount = result.Diagnostics.Count - errorCount + unsubscribe.Count;
         if (errorCount > 0)
         {
             errors.WriteLine($"{errorCount} error(s), {warningCount} warning(s) in {result.BrokenFiles.Count} file(s)");

@@ -42,19 +42,16 @@ public sealed class JourneyEngine
     }
 
     /// <summary>
-    /// Decides one event: timers due at or before its <c>occurredAt</c> (and not after the clock's now) first, then the
-    /// profile update, the reserved types, every active instance (exit → goal → wait_for), goals of completed instances
-    /// within their window, and entries.
+    /// Decides one event: timers due at or before its <c>occurredAt</c> first, then the profile update, the reserved
+    /// types, every active instance (exit → goal → wait_for), goals of completed instances within their window, and entries.
     /// </summary>
     public Decision HandleEvent(JourneyCatalog catalog, CustomerState? current, CustomerEvent evt)
     {
         var run = new Run(this, catalog, (current ?? CustomerState.New(evt.CustomerId)).Clone());
         var at = evt.OccurredAt.ToUniversalTime();
-        // An event's date never runs a timer early: the worker's clock is the real one, and an event dated a little
-        // ahead of it (the intake allows a small skew) must not fire the customer's waits before they are due. The
-        // simulator's clock stands at each event's time, so there both are the same.
-        var now = _time.GetUtcNow();
-        run.AdvanceTimers(at < now ? at : now);
+        // Decided at its own time, as the simulator decides it. How far ahead of the worker's clock that may be is the
+        // intake's rule (IntakeOptions.MaxClockSkew), so an early event can run a wait at most that much early.
+        run.AdvanceTimers(at);
         run.State.Profile = MergeProfile(run.State.Profile, evt.Customer);
         ApplyReserved(run.State, evt);
         var eventValue = EventValue(evt);
@@ -115,7 +112,7 @@ public sealed class JourneyEngine
             Variant = variant, StepId = step.Id,
         };
         return journey.Templates[step.Template].Render(
-            BuildScope(journey, instance, CustomerValue(profile), EventValue(entry)).Set("send", SendValue(SendKey(instance, step.Id, 0))), step.Subject);
+            TemplateScope(BuildScope(journey, instance, CustomerValue(profile), EventValue(entry)), SendKey(instance, step.Id, 0)), step.Subject);
     }
 
     private static void ApplyReserved(CustomerState state, CustomerEvent evt)
@@ -217,8 +214,10 @@ public sealed class JourneyEngine
     internal static string SendKey(JourneyInstance instance, string stepId, int occurrence) =>
         Hash($"{instance.Version}|{instance.Id}|{stepId}|{occurrence.ToString(CultureInfo.InvariantCulture)}", 32);
 
-    internal static FluidValue SendValue(string sendKey) =>
-        Scope.FromObject(new Dictionary<string, FluidValue>(StringComparer.Ordinal) { ["key"] = new StringValue(sendKey) });
+    /// <summary>What a template reads beyond a condition's names: this send (<c>send.key</c>) and its unsubscribe link.</summary>
+    internal static Scope TemplateScope(Scope scope, string sendKey) => scope
+        .Set("send", Scope.FromObject(new Dictionary<string, FluidValue>(StringComparer.Ordinal) { ["key"] = new StringValue(sendKey) }))
+        .Set(UnsubscribeLink.TemplateName, new StringValue(UnsubscribeLink.Placeholder));
 
     internal static bool IsValidAddress(string? email) =>
         !string.IsNullOrWhiteSpace(email) && MailAddress.TryCreate(email, out var parsed) && parsed.Address == email.Trim() && email.Contains('.', StringComparison.Ordinal);
@@ -588,7 +587,7 @@ public sealed class JourneyEngine
             RenderedEmail email;
             try
             {
-                email = template.Render(ScopeFor(journey, instance, eventValue).Set("send", SendValue(sendKey)), step.Subject);
+                email = template.Render(TemplateScope(ScopeFor(journey, instance, eventValue), sendKey), step.Subject);
             }
             // Rendering runs a marketer's Liquid on one customer's data, so whatever it throws (an include or render
             // the sandbox has no file for, a division by zero, the step limit) belongs to that template and data: the

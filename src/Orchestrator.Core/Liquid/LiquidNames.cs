@@ -15,8 +15,8 @@ internal static class LiquidNames
     /// <summary>What every condition (<c>when</c>) and <c>key</c> can read: the roots <c>JourneyEngine.BuildScope</c> sets.</summary>
     public static readonly IReadOnlyList<string> ConditionRoots = ["event", "entry", "customer", "journey"];
 
-    /// <summary>What a template can read: the condition roots and <c>send</c>, which the engine adds for every render.</summary>
-    public static readonly IReadOnlyList<string> TemplateRoots = [.. ConditionRoots, "send"];
+    /// <summary>What a template can read: the condition roots, <c>send</c> and <c>unsubscribe_url</c>, which the engine adds for every render.</summary>
+    public static readonly IReadOnlyList<string> TemplateRoots = [.. ConditionRoots, "send", Engine.UnsubscribeLink.TemplateName];
 
     /// <summary>Names Liquid itself provides inside its loops.</summary>
     private static readonly string[] LoopNames = ["forloop", "tablerowloop"];

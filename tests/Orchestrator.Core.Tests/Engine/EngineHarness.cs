@@ -96,6 +96,9 @@ internal sealed partial class EngineHarness : IDisposable
         return this;
     }
 
+    /// <summary>Where the harness writes its templates.</summary>
+    public string TemplateFolder => Path.Combine(_folder, "templates");
+
     private IReadOnlyList<JourneyDefinition> LoadAll()
     {
         var result = JourneyLoader.LoadFolder(_folder);

@@ -364,27 +364,6 @@ public sealed class SendingRuleTests
         Assert.DoesNotContain(before.RecentSends, t => t > EngineHarness.At("2026-03-02T08:00:00Z"));
     }
 
-    [Fact]
-    public void An_event_dated_ahead_of_the_clock_runs_no_wait_before_the_clock_reaches_it()
-    {
-        using var h = TwoMails();
-        h.Event("news.start", "2026-03-02T08:00:00Z");
-        var before = h.State()!;
-        var due = Assert.Single(before.Instances).WakeAt!.Value;
-        // The clock stands just before the pause is due; the event says it happened after.
-        h.Time.SetUtcNow(due.AddMinutes(-1));
-        Assert.True(Processing.EventJson.TryParse(EngineHarness.EventText("other.event", due.AddMinutes(3), eventId: "ahead"), out var evt, out _));
-
-        var early = h.Engine.HandleEvent(h.Catalog, before, evt!);
-
-        Assert.Empty(early.Sends);
-        Assert.DoesNotContain(early.Outcomes, o => o.Kind == OutcomeKind.Resumed);
-        Assert.Equal(due, Assert.Single(early.State.Instances).WakeAt);
-        // Once the clock is there, the same event runs it.
-        h.Time.SetUtcNow(due.AddMinutes(3));
-        Assert.Equal("second", Assert.Single(h.Engine.HandleEvent(h.Catalog, before, evt!).Sends).StepId);
-    }
-
     private static string Describe(Outcome o) =>
         $"{Iso.Format(o.At)} {o.InstanceId} {o.StepId} {o.Kind} {string.Join(",", (o.Detail ?? new Dictionary<string, object?>()).Select(d => $"{d.Key}={d.Value}"))}";
 

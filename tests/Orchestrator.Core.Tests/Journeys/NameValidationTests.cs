@@ -1,4 +1,5 @@
 using Orchestrator.Core.Engine;
+using Orchestrator.Core.Journeys;
 using Orchestrator.Core.Tests.Engine;
 
 namespace Orchestrator.Core.Tests.Journeys;
@@ -144,7 +145,7 @@ public sealed class NameValidationTests : IDisposable
 
         var result = _folder.Load();
 
-        Expect.Error(result, template, 2, 14, "'custome' is not a name in scope; did you mean 'customer'? (a template can read event, entry, customer, journey and send, and the names it sets with assign, capture or for)");
+        Expect.Error(result, template, 2, 14, "'custome' is not a name in scope; did you mean 'customer'? (a template can read event, entry, customer, journey, send and unsubscribe_url, and the names it sets with assign, capture or for)");
         Expect.Error(result, template, 6, 7, "'evnt' is not a name in scope; did you mean 'event'?");
         Expect.Error(result, template, 7, 46, "'sned' is not a name in scope; did you mean 'send'?");
         Expect.Error(result, text, 2, 88, "'entri' is not a name in scope; did you mean 'entry'?");
@@ -201,6 +202,32 @@ public sealed class NameValidationTests : IDisposable
     }
 
     [Fact]
+    public void A_template_without_an_unsubscribe_link_is_a_warning_and_one_with_it_renders_the_placeholder()
+    {
+        using var h = new EngineHarness()
+            .WithJourney("""
+                id: news
+                name: News
+                entry:
+                  event: news.start
+                steps:
+                  - id: mail
+                    email: { template: mail }
+                  - id: other
+                    email: { template: bare }
+                """)
+            .WithTemplate("mail", "Hello", """<a href="{{ unsubscribe_url }}">Unsubscribe</a>""")
+            .WithTemplate("bare", "Hello", "<p>No way out</p>")
+            .Load();
+
+        var warning = Assert.Single(TemplateReview.MissingUnsubscribeLinks(h.Catalog.Latest.SelectMany(j => j.Templates.Values), h.TemplateFolder));
+        Assert.Contains("bare.liquid:1:1: warning:", warning.ToString(), StringComparison.Ordinal);
+        Assert.Contains("has no {{ unsubscribe_url }} link", warning.Message, StringComparison.Ordinal);
+        h.Event("news.start", "2026-03-02T08:00:00Z");
+        Assert.Contains($"""<a href="{UnsubscribeLink.Placeholder}">""", h.Sends[0].Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_root_the_check_allows_is_one_the_engine_provides()
     {
         // A condition that needs every condition root to be there, and a template that prints the roots it finds.
@@ -223,7 +250,7 @@ public sealed class NameValidationTests : IDisposable
         h.Event("news.start", "2026-03-02T08:00:00Z");
 
         var email = Assert.Single(h.Sends);
-        Assert.Equal("[event][entry][customer][journey][send]", email.Html.Trim());
+        Assert.Equal("[event][entry][customer][journey][send][unsubscribe_url]", email.Html.Trim());
         Assert.Equal(["event", "entry", "customer", "journey"], Core.Liquid.LiquidNames.ConditionRoots);
         Assert.Equal("mail", h.Single(OutcomeKind.Sent).StepId);
     }
