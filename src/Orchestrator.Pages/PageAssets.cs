@@ -33,6 +33,7 @@ public static class PageAssets
 
     public static string ContentType(string name) => name.EndsWith(".css", StringComparison.Ordinal) ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8";
 
-    /// <summary>A short hash of the embedded assets, so served pages can link them with a cache-busting query.</summary>
+    /// <summary>The assembly's version, in the assets' links: browsers cache the assets for a day, and a new build
+    /// (which may embed other library versions) is fetched again because its links differ.</summary>
     public static string Version { get; } = typeof(PageAssets).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "1";
 }
