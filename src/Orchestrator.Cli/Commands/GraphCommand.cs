@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Orchestrator.Core.Analysis;
-using Orchestrator.Core.Engine;
 using Orchestrator.Core.Journeys;
 using Orchestrator.Pages;
 

@@ -12,9 +12,21 @@ public sealed class IntakeOptions
     /// a little; a date further ahead is a typo or a broken clock, and deciding it would move the customer's time
     /// forward (entries dated in the future, exits and unsubscribes that seem older than them). Default 5m.
     /// </summary>
-    public string MaxClockSkew { get; set; } = "5m";
+    public string MaxClockSkew
+    {
+        get => _maxClockSkew;
+        set
+        {
+            _maxClockSkew = value;
+            _span = null;
+        }
+    }
 
-    public TimeSpan MaxClockSkewSpan => Duration.Parse(MaxClockSkew);
+    private string _maxClockSkew = "5m";
+    private TimeSpan? _span;
+
+    /// <summary>Parsed once, not for every event (the text is validated at start).</summary>
+    public TimeSpan MaxClockSkewSpan => _span ??= Duration.Parse(MaxClockSkew);
 
     /// <summary>Why <paramref name="occurredAt"/> cannot be taken at <paramref name="now"/>, or null.</summary>
     public string? FutureProblem(DateTimeOffset occurredAt, DateTimeOffset now)
