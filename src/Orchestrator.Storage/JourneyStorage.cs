@@ -25,6 +25,7 @@ public sealed class JourneyStorage
         Wakeups = new RelationalWakeupStore(dialect);
         Outcomes = new RelationalOutcomeReader(dialect);
         Analysis = new RelationalAnalysisReader(dialect);
+        Versions = new RelationalJourneyVersionStore(dialect);
     }
 
     public StorageProvider Provider => _dialect.Provider;
@@ -43,6 +44,9 @@ public sealed class JourneyStorage
 
     /// <summary>The read side for reports, traces and maps, on connections of its own.</summary>
     public IAnalysisReader Analysis { get; }
+
+    /// <summary>The journey versions that have been in force, with their text.</summary>
+    public IJourneyVersionStore Versions { get; }
 
     /// <summary>Deletes events received before <paramref name="before"/> from the event log, in batches; returns how many.</summary>
     public Task<int> DeleteExpiredEventsAsync(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) =>

@@ -25,6 +25,9 @@ public sealed class JourneyEngine
     // such loops; this guards versions loaded before that check existed or built in code).
     private const int MaxStepsPerDecision = 1_000;
 
+    // How long a held instance (its version not loaded) waits before its timer is looked at again.
+    internal static readonly TimeSpan HeldRecheck = TimeSpan.FromMinutes(1);
+
     private readonly TimeProvider _time;
     private readonly string _defaultFrom;
     private readonly int? _capCount;
@@ -247,6 +250,7 @@ public sealed class JourneyEngine
     {
         private readonly List<Outcome> _outcomes = [];
         private readonly List<EmailToSend> _sends = [];
+        private readonly HashSet<JourneyInstance> _held = new(ReferenceEqualityComparer.Instance);
         private int _steps;
         private FluidValue? _customer;
 
@@ -258,9 +262,11 @@ public sealed class JourneyEngine
         public Decision Finish(DateTimeOffset now)
         {
             Prune(now);
+            // A held instance keeps its due time (it runs at it, late, once its version is back) but is looked at
+            // again only after a pause, not in a loop of wakeups that find nothing to run.
             var wakeups = State.Instances
                 .Where(i => i.Status == InstanceStatus.Active && i.WakeAt is not null)
-                .Select(i => new Wakeup(i.CustomerId, i.Id, i.WakeAt!.Value))
+                .Select(i => new Wakeup(i.CustomerId, i.Id, _held.Contains(i) ? now + HeldRecheck : i.WakeAt!.Value))
                 .OrderBy(w => w.DueAt).ThenBy(w => w.InstanceId, StringComparer.Ordinal)
                 .ToList();
             return new Decision(State, _outcomes, _sends, wakeups);
@@ -274,28 +280,40 @@ public sealed class JourneyEngine
                 JourneyInstance? due = null;
                 foreach (var instance in State.Instances)
                 {
-                    if (instance.Status == InstanceStatus.Active && instance.WakeAt is { } wake && wake <= until
+                    if (instance.Status == InstanceStatus.Active && instance.WakeAt is { } wake && wake <= until && !_held.Contains(instance)
                         && (due is null || wake < due.WakeAt || (wake == due.WakeAt && string.CompareOrdinal(instance.Id, due.Id) < 0)))
                         due = instance;
                 }
                 if (due is null)
                     return;
                 var at = due.WakeAt!.Value;
+                if (Resolve(due, at) is not { } journey)
+                {
+                    // Held: its timer stays as it is, to run when the version is there again (see Finish).
+                    if (due.Status == InstanceStatus.Active)
+                        _held.Add(due);
+                    continue;
+                }
                 due.WakeAt = null;
-                if (Resolve(due, at) is { } journey && due.Status == InstanceStatus.Active)
+                if (due.Status == InstanceStatus.Active)
                     OnTimer(journey, due, at);
             }
         }
 
-        /// <summary>The version an instance runs on, after <c>on_change: migrate</c> if the journey asks for it.</summary>
+        /// <summary>
+        /// The version an instance runs on, after <c>on_change: migrate</c> if the journey asks for it; null when it
+        /// ended here, or when it is held: pinned to a version that is not loaded (a worker that could not read it
+        /// from the database), under a journey that does not migrate or is not loaded at all. A held instance is
+        /// never moved or ended for that: it waits, and the worker's health names its version.
+        /// </summary>
         public JourneyDefinition? Resolve(JourneyInstance instance, DateTimeOffset at)
         {
             var pinned = catalog.Find(instance.JourneyId, instance.Version);
             var latest = catalog.LatestOf(instance.JourneyId);
-            if (latest is null || latest.Version == instance.Version || (pinned is not null && latest.OnChange == OnChange.Pin))
+            if (latest is null || latest.Version == instance.Version || latest.OnChange == OnChange.Pin)
                 return pinned;
-            // Migrate: the new version asks for it, or the pinned version is gone (nothing else could run it).
-            // A step that changed kind cannot carry the instance's waiting state over, so it counts as removed.
+            // Migrate: the new version asks for it. A step that changed kind cannot carry the instance's waiting
+            // state over, so it counts as removed.
             var step = instance.StepId is null ? null : latest.FindStep(instance.StepId);
             instance.Version = latest.Version;
             if (step is null || step.Kind != (pinned?.FindStep(instance.StepId!)?.Kind ?? step.Kind))

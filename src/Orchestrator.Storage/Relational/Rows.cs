@@ -137,3 +137,19 @@ internal sealed class StoredEventRow
     public string? PropertiesJson { get; set; }
     public string? CustomerJson { get; set; }
 }
+
+internal sealed class JourneyVersionRow
+{
+    public string JourneyId { get; set; } = "";
+    public string Version { get; set; } = "";
+    public string FileName { get; set; } = "";
+    public string SourceJson { get; set; } = "";
+    public object LastInForceAt { get; set; } = "";
+}
+
+internal sealed class ActiveVersionRow
+{
+    public string JourneyId { get; set; } = "";
+    public string Version { get; set; } = "";
+    public long Active { get; set; }
+}

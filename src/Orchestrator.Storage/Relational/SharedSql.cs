@@ -86,4 +86,19 @@ internal static class SharedSql
         WHERE customer_id = @customerId
         ORDER BY at, revision, seq, id;
         """;
+
+    public const string SelectJourneyVersions = """
+        SELECT journey_id AS JourneyId, version AS Version, file_name AS FileName, source_json AS SourceJson,
+               last_in_force_at AS LastInForceAt
+        FROM journey_versions
+        ORDER BY journey_id, last_in_force_at, version;
+        """;
+
+    public const string SelectActiveVersions = """
+        SELECT journey_id AS JourneyId, version AS Version, COUNT(*) AS Active
+        FROM instances
+        WHERE status = 'active'
+        GROUP BY journey_id, version
+        ORDER BY journey_id, version;
+        """;
 }

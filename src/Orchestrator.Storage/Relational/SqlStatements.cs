@@ -74,4 +74,10 @@ internal sealed record SqlStatements
 
     /// <summary>A customer's outcomes in the simulator's order (traces).</summary>
     public required string SelectCustomerOutcomes { get; init; }
+
+    // Journey versions (IJourneyVersionStore).
+    /// <summary>Inserts a version with its text, or sets last_in_force_at of a stored one.</summary>
+    public required string UpsertJourneyVersion { get; init; }
+    public required string SelectJourneyVersions { get; init; }
+    public required string SelectActiveVersions { get; init; }
 }

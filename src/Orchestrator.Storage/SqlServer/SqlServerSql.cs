@@ -229,6 +229,17 @@ internal static class SqlServerSql
         WHERE kind = N'converted';
         """;
 
+    // HOLDLOCK: two workers starting together must not both insert the same version.
+    public const string UpsertJourneyVersion = """
+        MERGE journey_versions WITH (HOLDLOCK) AS target
+        USING (SELECT @journeyId AS journey_id, @version AS version) AS source
+        ON target.journey_id = source.journey_id AND target.version = source.version
+        WHEN MATCHED THEN UPDATE SET last_in_force_at = @now
+        WHEN NOT MATCHED THEN
+            INSERT (journey_id, version, file_name, source_json, first_in_force_at, last_in_force_at)
+            VALUES (@journeyId, @version, @fileName, @sourceJson, @now, @now);
+        """;
+
     public static readonly SqlStatements Statements = new()
     {
         CreateMigrationsTable = CreateMigrationsTable,
@@ -272,5 +283,8 @@ internal static class SqlServerSql
         SelectCustomerEvents = SharedSql.SelectCustomerEvents,
         SelectEventsSince = SharedSql.SelectEventsSince,
         SelectCustomerOutcomes = SharedSql.SelectCustomerOutcomes,
+        UpsertJourneyVersion = UpsertJourneyVersion,
+        SelectJourneyVersions = SharedSql.SelectJourneyVersions,
+        SelectActiveVersions = SharedSql.SelectActiveVersions,
     };
 }

@@ -211,6 +211,12 @@ internal static class SqliteSql
         WHERE kind = 'converted';
         """;
 
+    public const string UpsertJourneyVersion = """
+        INSERT INTO journey_versions (journey_id, version, file_name, source_json, first_in_force_at, last_in_force_at)
+        VALUES (@journeyId, @version, @fileName, @sourceJson, @now, @now)
+        ON CONFLICT (journey_id, version) DO UPDATE SET last_in_force_at = excluded.last_in_force_at;
+        """;
+
     public static readonly SqlStatements Statements = new()
     {
         CreateMigrationsTable = CreateMigrationsTable,
@@ -254,5 +260,8 @@ internal static class SqliteSql
         SelectCustomerEvents = SharedSql.SelectCustomerEvents,
         SelectEventsSince = SharedSql.SelectEventsSince,
         SelectCustomerOutcomes = SharedSql.SelectCustomerOutcomes,
+        UpsertJourneyVersion = UpsertJourneyVersion,
+        SelectJourneyVersions = SharedSql.SelectJourneyVersions,
+        SelectActiveVersions = SharedSql.SelectActiveVersions,
     };
 }

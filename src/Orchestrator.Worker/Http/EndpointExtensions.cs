@@ -92,20 +92,25 @@ public static class EndpointExtensions
     }
 
     /// <summary>
-    /// The journeys in force and their errors, and the event intake. 503 with <c>status: degraded</c> while RabbitMQ
-    /// intake is configured but not consuming (so orchestrators stop routing to, or restart, the worker); journey
-    /// errors never make it unhealthy: the last good versions run.
+    /// The journeys in force and their errors, customers held because their version is not loaded, and the event
+    /// intake. 503 with <c>status: degraded</c> while RabbitMQ intake is configured but not consuming (so orchestrators
+    /// stop routing to, or restart, the worker). Journey errors and held customers say <c>status: attention</c> with
+    /// 200: the last good versions run, and a restart would not fix either.
     /// </summary>
     private static IResult Health(JourneyCatalogHost journeys, IServiceProvider services)
     {
         var errors = journeys.Diagnostics.Where(d => d.Severity == Core.Journeys.DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
         var intake = services.GetService<Orchestrator.Messaging.MessagingHealth>()?.Check();
         var healthy = intake?.Healthy ?? true;
+        var held = journeys.Held;
+        var attention = errors.Count > 0 || held.Count > 0 || journeys.VersionStoreProblem is not null;
         return Results.Json(new
         {
-            status = healthy ? "ok" : "degraded",
+            status = !healthy ? "degraded" : attention ? "attention" : "ok",
             journeys = journeys.Current.Latest.Select(j => new { id = j.Id, version = j.Version }),
             journeyErrors = errors,
+            held = held.Select(h => new { journey = h.JourneyId, version = h.Version, instances = h.Active, reason = h.Reason }),
+            versionStore = journeys.VersionStoreProblem,
             intake = intake is null ? "http only (Orchestrator:Messaging:Transport None)" : intake.Description,
         }, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
