@@ -138,6 +138,16 @@ internal static class CliSupport
         return result;
     }
 
+    /// <summary>
+    /// The folder's journeys as the versions in force, with every version the store keeps (journey_versions), so that
+    /// customers on an earlier version are explained by the version they ran.
+    /// </summary>
+    public static JourneyCatalog CatalogWithStoredVersions(LoadResult loaded, string folder, JourneyStorage storage)
+    {
+        var stored = StoredVersions.Parse(storage.Versions.LoadAllAsync(CancellationToken.None).GetAwaiter().GetResult(), Path.GetFullPath(folder));
+        return new JourneyCatalog(loaded.Journeys, stored.All);
+    }
+
     /// <summary>A journey by id, or by the path of its file.</summary>
     public static JourneyDefinition? FindJourney(string folder, string idOrPath, TextWriter errors, out int exitCode)
     {
