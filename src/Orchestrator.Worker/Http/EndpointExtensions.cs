@@ -7,6 +7,7 @@ using Orchestrator.Core.Engine;
 using Orchestrator.Core.Ports;
 using Orchestrator.Core.Processing;
 using Orchestrator.Email;
+using Orchestrator.Storage;
 using Orchestrator.Worker.Journeys;
 
 namespace Orchestrator.Worker.Http;
@@ -58,13 +59,43 @@ public static class EndpointExtensions
                     results.Add(new { index = i, eventId = EventIdOf(items[i]), status = "rejected", message = error });
                     continue;
                 }
-                var result = await ingress.IngestAsync(evt!, cancellationToken).ConfigureAwait(false);
+                IngestResult result;
+                try
+                {
+                    result = await ingress.IngestAsync(evt!, cancellationToken).ConfigureAwait(false);
+                }
+                catch (StoreUnavailableException ex)
+                {
+                    // Nothing of this event or the ones after it was recorded: the client sends them again later.
+                    return Unavailable(ex, batch ? results : null, items.Skip(i).Select(EventIdOf).ToList());
+                }
                 if (result.Status == IngestStatus.Rejected)
                     rejected++;
                 results.Add(new { index = i, eventId = result.EventId, status = result.Status.ToString().ToLowerInvariant(), message = result.Message, outcomes = result.Outcomes, sends = result.Sends });
             }
             var status = rejected == 0 ? StatusCodes.Status200OK : batch ? StatusCodes.Status207MultiStatus : StatusCodes.Status400BadRequest;
             return Results.Json(batch ? results : results[0], statusCode: status);
+        }
+    }
+
+    /// <summary>
+    /// 503 with Retry-After: the database cannot record events now. A batch's answer lists the events taken before
+    /// (they are committed) and the ids of those not taken, so the client resends exactly those.
+    /// </summary>
+    private static RetryLater Unavailable(StoreUnavailableException ex, List<object>? taken, List<string?> notTaken)
+    {
+        var message = $"{ex.Message}; nothing was recorded for this event{(notTaken.Count > 1 ? $" and the {notTaken.Count - 1} after it" : "")}: send again later";
+        return new RetryLater(Results.Json(taken is null
+            ? new { status = "unavailable", message }
+            : new { status = "unavailable", message, taken, notTaken }, statusCode: StatusCodes.Status503ServiceUnavailable));
+    }
+
+    private sealed class RetryLater(IResult inner) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = "5";
+            return inner.ExecuteAsync(httpContext);
         }
     }
 
@@ -93,15 +124,16 @@ public static class EndpointExtensions
 
     /// <summary>
     /// The journeys in force and their errors, customers held because their version is not loaded, and the event
-    /// intake. 503 with <c>status: degraded</c> while RabbitMQ intake is configured but not consuming (so orchestrators
-    /// stop routing to, or restart, the worker). Journey errors and held customers say <c>status: attention</c> with
+    /// intake. 503 with <c>status: degraded</c> while the database cannot take a write, or RabbitMQ intake is configured
+    /// but not consuming (so orchestrators stop routing to, or restart, the worker). Journey errors and held customers say <c>status: attention</c> with
     /// 200: the last good versions run, and a restart would not fix either.
     /// </summary>
-    private static IResult Health(JourneyCatalogHost journeys, IServiceProvider services)
+    private static async Task<IResult> Health(JourneyCatalogHost journeys, JourneyStorage storage, IServiceProvider services, CancellationToken cancellationToken)
     {
         var errors = journeys.Diagnostics.Where(d => d.Severity == Core.Journeys.DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
         var intake = services.GetService<Orchestrator.Messaging.MessagingHealth>()?.Check();
-        var healthy = intake?.Healthy ?? true;
+        var database = await storage.CheckAsync(cancellationToken).ConfigureAwait(false);
+        var healthy = (intake?.Healthy ?? true) && database is null;
         var held = journeys.Held;
         var attention = errors.Count > 0 || held.Count > 0 || journeys.VersionStoreProblem is not null;
         return Results.Json(new
@@ -111,6 +143,7 @@ public static class EndpointExtensions
             journeyErrors = errors,
             held = held.Select(h => new { journey = h.JourneyId, version = h.Version, instances = h.Active, reason = h.Reason }),
             versionStore = journeys.VersionStoreProblem,
+            database = database ?? "ok",
             intake = intake is null ? "http only (Orchestrator:Messaging:Transport None)" : intake.Description,
         }, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
