@@ -118,7 +118,16 @@ public static class EndpointExtensions
             return Results.Content("<p>This unsubscribe link is not valid.</p>", "text/html", statusCode: StatusCodes.Status400BadRequest);
         var now = time.GetUtcNow();
         var evt = new CustomerEvent { EventId = $"unsubscribe-{c}-{now.ToUnixTimeMilliseconds()}", CustomerId = c, Type = JourneyEngine.Unsubscribed, OccurredAt = now };
-        await ingress.IngestAsync(evt, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ingress.IngestAsync(evt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException)
+        {
+            // A mail client retries a one-click POST that failed; a person sees that it did not work.
+            return new RetryLater(Results.Content("<p>We could not record your unsubscribe just now. Please try again in a minute.</p>", "text/html",
+                statusCode: StatusCodes.Status503ServiceUnavailable));
+        }
         return Results.Content("<p>You are unsubscribed. You will receive no more marketing email from us.</p>", "text/html");
     }
 

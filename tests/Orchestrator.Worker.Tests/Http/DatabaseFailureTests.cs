@@ -69,6 +69,14 @@ public sealed class DatabaseFailureTests : IAsyncLifetime, IDisposable
         Assert.Equal(503, batch.Status);
         Assert.Equal(["e-3", "e-4"], batch.Body.GetProperty("notTaken").EnumerateArray().Select(e => e.GetString()));
 
+        var token = Core.Ports.UnsubscribeToken.Create("c-1", "test-unsubscribe-secret");
+        using (var unsubscribe = await Worker.Http.PostAsync($"/unsubscribe?c=c-1&t={token}",
+                   new StringContent("List-Unsubscribe=One-Click", System.Text.Encoding.ASCII, "application/x-www-form-urlencoded")))
+        {
+            Assert.Equal(503, (int)unsubscribe.StatusCode);
+            Assert.Contains("try again", await unsubscribe.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
         var health = await Worker.HealthAsync();
         Assert.Equal("degraded", health.GetProperty("status").GetString());
         Assert.Contains("is gone", health.GetProperty("database").GetString(), StringComparison.Ordinal);
