@@ -61,7 +61,16 @@ public static class SchedulingExtensions
         if (string.IsNullOrEmpty(dataSource) || dataSource == ":memory:")
             return;
         var folder = Path.GetDirectoryName(Path.GetFullPath(dataSource, contentRoot));
-        if (!string.IsNullOrEmpty(folder))
+        if (string.IsNullOrEmpty(folder))
+            return;
+        try
+        {
             Directory.CreateDirectory(folder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new OptionsValidationException(SchedulingOptions.SectionName, typeof(SchedulingOptions),
+                [$"{SchedulingOptions.SectionName}:ConnectionString: the folder {folder} for the schedule's SQLite file cannot be created: {ex.Message}"]);
+        }
     }
 }

@@ -74,9 +74,12 @@ public sealed class JourneyStorage
     /// </summary>
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken)
     {
-        if (_dialect is SqliteDialect sqlite)
-            sqlite.EnsureFolder();
-        return Migrator.MigrateAsync(_dialect, _time, cancellationToken);
+        return _dialect.Guard(() =>
+        {
+            if (_dialect is SqliteDialect sqlite)
+                sqlite.EnsureFolder();
+            return Migrator.MigrateAsync(_dialect, _time, cancellationToken);
+        });
     }
 
     /// <summary>

@@ -127,8 +127,16 @@ internal sealed class SqliteDialect : StorageDialect
         if (!IsFile)
             return;
         var folder = Path.GetDirectoryName(Path.GetFullPath(DataSource));
-        if (!string.IsNullOrEmpty(folder))
+        if (string.IsNullOrEmpty(folder))
+            return;
+        try
+        {
             Directory.CreateDirectory(folder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new Orchestrator.Core.Ports.StoreUnavailableException($"the folder {folder} for the SQLite database cannot be created: {ex.Message}", ex);
+        }
     }
 
     // Not deferred: Microsoft.Data.Sqlite issues BEGIN IMMEDIATE.
