@@ -166,5 +166,16 @@ internal static class SqliteMigrations
             -- Feedback finds the customer's last email.
             CREATE INDEX ix_sends_customer_id_at ON sends (customer_id, at);
             """),
+        // 4 is taken by a change made at the same time on another branch; the migrator applies numbers in order
+        // and does not need them to follow one another.
+        new(5, "hand-off rules", """
+            -- The send window travels with the send, so the mail is held when it is handed to the mail server outside
+            -- it (issue 9): the journey's window (window_days: bit n for DayOfWeek n, Sunday = 0; times "HH:mm") and
+            -- the customer's zone the decision judged it in. Null on older rows: no window is known, none is checked.
+            ALTER TABLE sends ADD COLUMN window_days INTEGER NULL;
+            ALTER TABLE sends ADD COLUMN window_from TEXT NULL;
+            ALTER TABLE sends ADD COLUMN window_to TEXT NULL;
+            ALTER TABLE sends ADD COLUMN time_zone TEXT NULL;
+            """),
     ];
 }
