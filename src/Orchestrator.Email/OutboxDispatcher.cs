@@ -10,7 +10,9 @@ namespace Orchestrator.Email;
 /// <summary>
 /// Delivers the outbox: claims due sends, hands each to the <see cref="IEmailSender"/> (as many at once as there
 /// are pooled connections) and records what happened: sent, failed with the server's reply, or queued again with
-/// exponential backoff until <see cref="EmailOptions.MaxAttempts"/>.
+/// exponential backoff until <see cref="EmailOptions.MaxAttempts"/>. Just before a send is handed over, its send
+/// window and the frequency cap are judged again at the real time (<see cref="SendRules"/>): a mail can be handed over
+/// hours after it was decided, and one the rules hold goes back to the queue until they allow it.
 /// </summary>
 /// <remarks>
 /// The worker calls <see cref="Wake"/> after committing a decision with sends, so a new email leaves at once
@@ -24,6 +26,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
     private readonly IOutbox _outbox;
     private readonly IEmailSender _sender;
     private readonly EmailOptions _options;
+    private readonly FrequencyCap? _cap;
     private readonly TimeProvider _time;
     private readonly ILogger<OutboxDispatcher> _logger;
     // Never disposed: Wake() may be called by the worker during shutdown, and without its AvailableWaitHandle a
@@ -35,11 +38,12 @@ public sealed partial class OutboxDispatcher : BackgroundService
     private readonly ConcurrentDictionary<string, Attempts> _attempts = new(StringComparer.Ordinal);
     private DateTimeOffset _nextPrune;
 
-    public OutboxDispatcher(IOutbox outbox, IEmailSender sender, IOptions<EmailOptions> options, TimeProvider time, ILogger<OutboxDispatcher> logger)
+    public OutboxDispatcher(IOutbox outbox, IEmailSender sender, IOptions<EmailOptions> options, IOptions<SendingOptions> sending, TimeProvider time, ILogger<OutboxDispatcher> logger)
     {
         _outbox = outbox;
         _sender = sender;
         _options = options.Value;
+        _cap = FrequencyCap.From(sending.Value);
         _time = time;
         _logger = logger;
     }
@@ -89,9 +93,10 @@ public sealed partial class OutboxDispatcher : BackgroundService
                     await WaitForWorkAsync(stoppingToken).ConfigureAwait(false);
                     continue;
                 }
+                var allowed = await HoldWhatTheRulesHoldAsync(batch).ConfigureAwait(false);
                 // A full batch means more are probably due: claim again at once. Sends are not cancelled on shutdown
                 // (see DeliverAsync), so this finishes within the SMTP timeouts.
-                await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = _options.PoolSize },
+                await Parallel.ForEachAsync(allowed, new ParallelOptions { MaxDegreeOfParallelism = _options.PoolSize },
                     async (email, _) => await DeliverAsync(email).ConfigureAwait(false)).ConfigureAwait(false);
             }
         }
@@ -158,6 +163,69 @@ public sealed partial class OutboxDispatcher : BackgroundService
         stoppingToken.ThrowIfCancellationRequested();
     }
 
+    /// <summary>
+    /// The sends of the batch the rules let go now; the others are deferred with their reason. A customer's sends are
+    /// judged in the batch's order (oldest first), each one let go counting against the cap of the next. Not
+    /// cancellable, like delivery: a claimed send is best put back or sent, not left 'sending'.
+    /// </summary>
+    private async Task<List<EmailToSend>> HoldWhatTheRulesHoldAsync(IReadOnlyList<EmailToSend> batch)
+    {
+        var now = _time.GetUtcNow();
+        var claimed = batch.Select(e => e.SendKey).ToHashSet(StringComparer.Ordinal);
+        var allowed = new List<EmailToSend>(batch.Count);
+        foreach (var sends in batch.GroupBy(e => e.CustomerId, StringComparer.Ordinal))
+        {
+            List<DateTimeOffset> handedOff;
+            try
+            {
+                // The batch's own sends are 'sending' already but not handed over yet: they count once let go.
+                handedOff = _cap is null ? [] : [.. (await _outbox.HandOffsAsync(sends.Key, now - _cap.Period, CancellationToken.None).ConfigureAwait(false))
+                    .Where(h => !claimed.Contains(h.SendKey)).Select(h => h.At)];
+            }
+            catch (Exception ex)
+            {
+                // Without the count the cap cannot be judged: the customer's sends wait, as after a transient failure.
+                LogOutboxError(ex, "read hand-offs");
+                foreach (var email in sends)
+                    await RetryAfterOutboxErrorAsync(email, ex).ConfigureAwait(false);
+                continue;
+            }
+            foreach (var email in sends)
+            {
+                var deferral = SendRules.Judge(email.SendWindow, LocalClock.ZoneFor(email.TimeZone, null), _cap, handedOff, now);
+                if (deferral is null)
+                {
+                    allowed.Add(email);
+                    handedOff.Add(now);
+                    continue;
+                }
+                try
+                {
+                    await _outbox.DeferAsync(email, deferral, now, CancellationToken.None).ConfigureAwait(false);
+                    LogDeferred(email.SendKey, email.JourneyId, email.StepId, deferral.Reason, deferral.Until);
+                }
+                catch (Exception ex)
+                {
+                    // Not handed over, and it stays 'sending': reported 'unknown', visible rather than sent out of its window.
+                    LogRecordError(ex, email.SendKey, "deferred");
+                }
+            }
+        }
+        return allowed;
+    }
+
+    private async Task RetryAfterOutboxErrorAsync(EmailToSend email, Exception error)
+    {
+        try
+        {
+            await _outbox.RetryLaterAsync(email, $"hand-off check failed: {error.Message}", _time.GetUtcNow() + OutboxErrorDelay, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogRecordError(ex, email.SendKey, "queued");
+        }
+    }
+
     // Deliberately not cancellable: once claimed, a send is best finished and recorded, because one cut off in
     // the middle stays 'sending' and becomes 'unknown' at the next start. The SMTP timeouts bound how long it takes.
     private async Task DeliverAsync(EmailToSend email)
@@ -214,7 +282,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
         catch (Exception ex)
         {
             // The send stays 'sending' and will be reported 'unknown': visible, never silently repeated.
-            LogRecordError(ex, email.SendKey, result.Status);
+            LogRecordError(ex, email.SendKey, result.Status.ToString());
         }
     }
 
@@ -250,6 +318,9 @@ public sealed partial class OutboxDispatcher : BackgroundService
     [LoggerMessage(Level = LogLevel.Information, Message = "Send {SendKey} attempt {Attempt} of {MaxAttempts} failed, retrying at {RetryAt}: {Reason}")]
     private partial void LogRetry(string sendKey, int attempt, int maxAttempts, DateTimeOffset retryAt, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Send {SendKey} ({JourneyId}/{StepId}) held at hand-off by the {Reason} rule until {Until}")]
+    private partial void LogDeferred(string sendKey, string journeyId, string stepId, string reason, DateTimeOffset until);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} sends left 'sending' by {WorkerId} or for over {AbandonAfter} are now 'unknown'")]
     private partial void LogAbandoned(int count, string workerId, TimeSpan abandonAfter);
 
@@ -257,5 +328,5 @@ public sealed partial class OutboxDispatcher : BackgroundService
     private partial void LogOutboxError(Exception exception, string operation);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not record result {Status} of send {SendKey}; it stays 'sending' and will be reported 'unknown'")]
-    private partial void LogRecordError(Exception exception, string sendKey, SendStatus status);
+    private partial void LogRecordError(Exception exception, string sendKey, string status);
 }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Journeys;
 
 namespace Orchestrator.Email.Tests;
 
@@ -16,11 +18,11 @@ public sealed class OutboxDispatcherTests
     private readonly FakeTimeProvider _time = new(Start);
     private readonly InMemoryTestOutbox _outbox = new();
 
-    private OutboxDispatcher Dispatcher(EmailOptions options, out SmtpEmailSender sender)
+    private OutboxDispatcher Dispatcher(EmailOptions options, out SmtpEmailSender sender, SendingOptions? sending = null)
     {
         options.PollInterval = Poll;
         sender = TestEmails.SmtpSender(options, _time);
-        return new OutboxDispatcher(_outbox, sender, Options.Create(options), _time, NullLogger<OutboxDispatcher>.Instance);
+        return new OutboxDispatcher(_outbox, sender, Options.Create(options), Options.Create(sending ?? new SendingOptions()), _time, NullLogger<OutboxDispatcher>.Instance);
     }
 
     [Fact]
@@ -164,6 +166,61 @@ public sealed class OutboxDispatcherTests
 
         Assert.Equal(25, server.MessageFiles.Count);
         Assert.InRange(server.Connections, 1, 2);
+    }
+
+    [Fact]
+    public async Task A_send_claimed_outside_its_window_is_not_handed_over_but_deferred_to_the_opening_and_sent_then()
+    {
+        await using var server = await SmtpTestServer.StartAsync();
+        using var dispatcher = Dispatcher(TestEmails.Options(server.Port), out var sender);
+        await using var _ = sender;
+        // Decided inside an 08:00-20:00 window, claimed at 09:00 UTC: 04:00 in New York (UTC-5 until 8 March 2026),
+        // where the window opens at 08:00 local, 13:00 UTC.
+        var window = new SendWindow(Enum.GetValues<DayOfWeek>().ToHashSet(), new TimeOnly(8, 0), new TimeOnly(20, 0));
+        _outbox.Enqueue(TestEmails.Create("w0001") with { SendWindow = window, TimeZone = "America/New_York" }, Start);
+        var opening = new DateTimeOffset(2026, 3, 2, 13, 0, 0, TimeSpan.Zero);
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _outbox.Calls.Any(c => c.Operation == "deferred"));
+        Assert.Equal(new SendDeferral("send-window", opening, "America/New_York"), Assert.Single(_outbox.Deferrals));
+        Assert.Empty(server.MessageFiles);
+
+        _time.Advance(opening - Start - TimeSpan.FromMinutes(1));
+        await Task.Delay(200);
+        Assert.Equal("queued", _outbox.StatusOf("w0001")); // not a minute before the opening
+        await WaitUntil(() => _outbox.StatusOf("w0001") == "sent", advance: Poll);
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(["claim", "deferred", "claim", "sent"], _outbox.Calls.Select(c => c.Operation)); // no attempt, no retry
+        var sent = _outbox.Calls.Single(c => c.Operation == "sent");
+        Assert.InRange(sent.At, opening, opening + TimeSpan.FromSeconds(2));
+        Assert.Equal("w0001@mail.test", server.LoadMessage(0).MessageId);
+    }
+
+    [Fact]
+    public async Task With_a_cap_of_one_a_day_the_second_of_two_due_sends_is_deferred_by_the_cap_and_goes_a_day_later()
+    {
+        await using var server = await SmtpTestServer.StartAsync();
+        using var dispatcher = Dispatcher(TestEmails.Options(server.Port), out var sender,
+            new SendingOptions { FrequencyCap = new FrequencyCapOptions { Count = 1, Period = "1d" } });
+        await using var _ = sender;
+        _outbox.Enqueue(TestEmails.Create("c0001"), Start);
+        _outbox.Enqueue(TestEmails.Create("c0002"), Start);
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _outbox.StatusOf("c0001") == "sent" && _outbox.Calls.Any(c => c.Operation == "deferred"));
+        Assert.Equal(new SendDeferral("frequency-cap", Start + TimeSpan.FromDays(1), null), Assert.Single(_outbox.Deferrals));
+        Assert.Equal("queued", _outbox.StatusOf("c0002"));
+        Assert.Single(server.MessageFiles);
+
+        _time.Advance(TimeSpan.FromDays(1) - TimeSpan.FromSeconds(1));
+        await Task.Delay(200);
+        Assert.Equal("queued", _outbox.StatusOf("c0002"));
+        await WaitUntil(() => _outbox.StatusOf("c0002") == "sent", advance: Poll);
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(2, server.MessageFiles.Count);
+        Assert.Equal(["claim", "claim", "deferred", "sent", "claim", "sent"], _outbox.Calls.Select(c => c.Operation));
     }
 
     /// <summary>

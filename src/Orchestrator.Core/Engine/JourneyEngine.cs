@@ -30,18 +30,13 @@ public sealed class JourneyEngine
 
     private readonly TimeProvider _time;
     private readonly string _defaultFrom;
-    private readonly int? _capCount;
-    private readonly TimeSpan _capPeriod;
+    private readonly FrequencyCap? _cap;
 
     public JourneyEngine(SendingOptions sending, TimeProvider time)
     {
         _time = time;
         _defaultFrom = sending.DefaultFrom;
-        if (sending.FrequencyCap is { } cap)
-        {
-            _capCount = cap.Count;
-            _capPeriod = Duration.Parse(cap.Period);
-        }
+        _cap = FrequencyCap.From(sending);
     }
 
     /// <summary>
@@ -578,25 +573,14 @@ public sealed class JourneyEngine
                 Record(at, journey, instance, step.Id, OutcomeKind.Suppressed, ("reason", suppressed));
                 return true;
             }
-            if (journey.SendWindow is { } window)
+            // The zone goes with the send, so the hand-off judges the window in the zone the decision did.
+            var zone = journey.SendWindow is null ? null : LocalClock.ZoneFor(profile.TimeZone, journey.TimeZone);
+            if (engine._cap is { } cap)
+                State.RecentSends.RemoveAll(t => t <= at - cap.Period); // what no later decision counts any more
+            if (SendRules.Judge(journey.SendWindow, zone ?? TimeZoneInfo.Utc, engine._cap, State.RecentSends, at) is { } deferral)
             {
-                var zone = LocalClock.ZoneFor(profile.TimeZone, journey.TimeZone);
-                var opening = LocalClock.NextOpening(window, zone, at);
-                if (opening > at)
-                {
-                    DeferSend(journey, instance, step, at, opening, "send-window", zone.Id);
-                    return false;
-                }
-            }
-            if (engine._capCount is { } cap)
-            {
-                State.RecentSends.RemoveAll(t => t <= at - engine._capPeriod);
-                var inPeriod = State.RecentSends.Where(t => t <= at).Order().ToList();
-                if (inPeriod.Count >= cap)
-                {
-                    DeferSend(journey, instance, step, at, inPeriod[^cap] + engine._capPeriod, "frequency-cap", null);
-                    return false;
-                }
+                DeferSend(journey, instance, step, at, deferral);
+                return false;
             }
             var template = journey.Templates[step.Template];
             // The key is known before rendering, so a template can put it into a survey link ({{ send.key }}) and the
@@ -639,15 +623,17 @@ public sealed class JourneyEngine
                 Html = email.Html,
                 Text = email.Text,
                 OutcomeIndex = _outcomes.Count,
+                SendWindow = journey.SendWindow,
+                TimeZone = zone?.Id,
             });
             return true;
         }
 
-        private void DeferSend(JourneyDefinition journey, JourneyInstance instance, EmailStep step, DateTimeOffset at, DateTimeOffset until, string reason, string? zone)
+        private void DeferSend(JourneyDefinition journey, JourneyInstance instance, EmailStep step, DateTimeOffset at, SendDeferral deferral)
         {
             instance.Waiting = WaitingFor.SendSlot;
-            instance.WakeAt = until;
-            Record(at, journey, instance, step.Id, OutcomeKind.Deferred, ("reason", reason), ("until", Iso.Format(until)), ("zone", zone));
+            instance.WakeAt = deferral.Until;
+            Record(at, journey, instance, step.Id, OutcomeKind.Deferred, deferral.Detail());
         }
 
         private void End(JourneyInstance instance, JourneyDefinition journey, DateTimeOffset at, InstanceStatus status, string reason, string? stepId)

@@ -52,6 +52,16 @@ internal sealed class SendRow
     public string HtmlBody { get; set; } = "";
     public string? TextBody { get; set; }
     public int OutcomeIndex { get; set; }
+    public long? WindowDays { get; set; }
+    public string? WindowFrom { get; set; }
+    public string? WindowTo { get; set; }
+    public string? TimeZone { get; set; }
+}
+
+internal sealed class HandOffRow
+{
+    public string SendKey { get; set; } = "";
+    public object At { get; set; } = "";
 }
 
 internal sealed class OutcomeRow

@@ -182,5 +182,15 @@ internal static class SqlServerMigrations
                 CONSTRAINT pk_journey_versions PRIMARY KEY (journey_id, version)
             );
             """),
+        new(5, "hand-off rules", """
+            -- The send window travels with the send, so the mail is held when it is handed to the mail server outside
+            -- it (issue 9): the journey's window (window_days: bit n for DayOfWeek n, Sunday = 0; times "HH:mm") and
+            -- the customer's zone the decision judged it in. Null on older rows: no window is known, none is checked.
+            ALTER TABLE sends ADD
+                window_days int          NULL,
+                window_from nvarchar(5)  NULL,
+                window_to   nvarchar(5)  NULL,
+                time_zone   nvarchar(64) NULL;
+            """),
     ];
 }

@@ -180,5 +180,14 @@ internal static class SqliteMigrations
                 PRIMARY KEY (journey_id, version)
             ) STRICT;
             """),
+        new(5, "hand-off rules", """
+            -- The send window travels with the send, so the mail is held when it is handed to the mail server outside
+            -- it (issue 9): the journey's window (window_days: bit n for DayOfWeek n, Sunday = 0; times "HH:mm") and
+            -- the customer's zone the decision judged it in. Null on older rows: no window is known, none is checked.
+            ALTER TABLE sends ADD COLUMN window_days INTEGER NULL;
+            ALTER TABLE sends ADD COLUMN window_from TEXT NULL;
+            ALTER TABLE sends ADD COLUMN window_to TEXT NULL;
+            ALTER TABLE sends ADD COLUMN time_zone TEXT NULL;
+            """),
     ];
 }
