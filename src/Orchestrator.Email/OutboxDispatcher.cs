@@ -23,6 +23,12 @@ public sealed partial class OutboxDispatcher : BackgroundService
     // After the outbox itself failed (database down), wait this long before trying again, not just a poll interval.
     private static readonly TimeSpan OutboxErrorDelay = TimeSpan.FromSeconds(5);
 
+    // Recording a send's result is tried again after these pauses (the last repeating) for a quarter of AbandonAfter,
+    // so a sweep never reports 'unknown' a send whose result this worker still holds.
+    private static readonly TimeSpan[] RecordRetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)];
+    private TimeSpan RecordRetryWindow => _options.AbandonAfter / 4;
+    private CancellationToken _stopping;
+
     private readonly IOutbox _outbox;
     private readonly IEmailSender _sender;
     private readonly EmailOptions _options;
@@ -63,6 +69,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        _stopping = stoppingToken;
         await Task.Yield();
         try
         {
@@ -243,46 +250,71 @@ public sealed partial class OutboxDispatcher : BackgroundService
             result = new SendResult(SendStatus.TransientFailure, $"{ex.GetType().Name}: {ex.Message}");
         }
 
-        var now = _time.GetUtcNow();
-        try
+        // The mail server's answer is a fact: a database that cannot record it now (full, locked) is asked again for a
+        // while, so a send known to be sent or refused is recorded as such instead of becoming 'unknown'.
+        var giveUpAt = _time.GetUtcNow() + RecordRetryWindow;
+        for (var round = 0; ; round++)
         {
-            switch (result.Status)
+            try
             {
-                case SendStatus.Sent:
-                    await _outbox.MarkSentAsync(email, now, CancellationToken.None).ConfigureAwait(false);
-                    _attempts.TryRemove(email.SendKey, out _);
-                    LogSent(email.SendKey, email.JourneyId, email.StepId, attempt);
-                    break;
-                case SendStatus.PermanentFailure:
-                    var reason = result.Reply ?? "permanent failure";
-                    await _outbox.MarkFailedAsync(email, reason, now, CancellationToken.None).ConfigureAwait(false);
-                    if (result.MailboxUnknown)
-                        await _outbox.SuppressAddressAsync(email, reason, now, CancellationToken.None).ConfigureAwait(false);
-                    _attempts.TryRemove(email.SendKey, out _);
-                    LogFailed(email.SendKey, email.JourneyId, email.StepId, attempt, reason);
-                    break;
-                default:
-                    var transient = result.Reply ?? "transient failure";
-                    if (attempt >= _options.MaxAttempts)
-                    {
-                        var gaveUp = $"gave up after {attempt} attempts: {transient}";
-                        await _outbox.MarkFailedAsync(email, gaveUp, now, CancellationToken.None).ConfigureAwait(false);
-                        _attempts.TryRemove(email.SendKey, out _);
-                        LogFailed(email.SendKey, email.JourneyId, email.StepId, attempt, gaveUp);
-                    }
-                    else
-                    {
-                        var retryAt = now + RetryDelay(attempt);
-                        await _outbox.RetryLaterAsync(email, transient, retryAt, CancellationToken.None).ConfigureAwait(false);
-                        LogRetry(email.SendKey, attempt, _options.MaxAttempts, retryAt, transient);
-                    }
-                    break;
+                await RecordAsync(email, result, attempt).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex)
+            {
+                if (_time.GetUtcNow() >= giveUpAt || _stopping.IsCancellationRequested)
+                {
+                    // The send stays 'sending' and will be reported 'unknown': visible, never silently repeated.
+                    LogRecordError(ex, email.SendKey, result.Status.ToString());
+                    return;
+                }
+                LogRecordRetry(email.SendKey, result.Status.ToString(), ex.Message);
+                try
+                {
+                    await Task.Delay(RecordRetryDelays[Math.Min(round, RecordRetryDelays.Length - 1)], _time, _stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Shutting down: one last try above, then it is reported.
+                }
             }
         }
-        catch (Exception ex)
+    }
+
+    private async Task RecordAsync(EmailToSend email, SendResult result, int attempt)
+    {
+        var now = _time.GetUtcNow();
+        switch (result.Status)
         {
-            // The send stays 'sending' and will be reported 'unknown': visible, never silently repeated.
-            LogRecordError(ex, email.SendKey, result.Status.ToString());
+            case SendStatus.Sent:
+                await _outbox.MarkSentAsync(email, now, CancellationToken.None).ConfigureAwait(false);
+                _attempts.TryRemove(email.SendKey, out _);
+                LogSent(email.SendKey, email.JourneyId, email.StepId, attempt);
+                break;
+            case SendStatus.PermanentFailure:
+                var reason = result.Reply ?? "permanent failure";
+                await _outbox.MarkFailedAsync(email, reason, now, CancellationToken.None).ConfigureAwait(false);
+                if (result.MailboxUnknown)
+                    await _outbox.SuppressAddressAsync(email, reason, now, CancellationToken.None).ConfigureAwait(false);
+                _attempts.TryRemove(email.SendKey, out _);
+                LogFailed(email.SendKey, email.JourneyId, email.StepId, attempt, reason);
+                break;
+            default:
+                var transient = result.Reply ?? "transient failure";
+                if (attempt >= _options.MaxAttempts)
+                {
+                    var gaveUp = $"gave up after {attempt} attempts: {transient}";
+                    await _outbox.MarkFailedAsync(email, gaveUp, now, CancellationToken.None).ConfigureAwait(false);
+                    _attempts.TryRemove(email.SendKey, out _);
+                    LogFailed(email.SendKey, email.JourneyId, email.StepId, attempt, gaveUp);
+                }
+                else
+                {
+                    var retryAt = now + RetryDelay(attempt);
+                    await _outbox.RetryLaterAsync(email, transient, retryAt, CancellationToken.None).ConfigureAwait(false);
+                    LogRetry(email.SendKey, attempt, _options.MaxAttempts, retryAt, transient);
+                }
+                break;
         }
     }
 
@@ -326,6 +358,9 @@ public sealed partial class OutboxDispatcher : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Outbox {Operation} failed; trying again shortly")]
     private partial void LogOutboxError(Exception exception, string operation);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record result {Status} of send {SendKey} yet, trying again: {Reason}")]
+    private partial void LogRecordRetry(string sendKey, string status, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not record result {Status} of send {SendKey}; it stays 'sending' and will be reported 'unknown'")]
     private partial void LogRecordError(Exception exception, string sendKey, string status);

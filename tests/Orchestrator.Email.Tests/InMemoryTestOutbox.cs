@@ -112,10 +112,19 @@ internal sealed class InMemoryTestOutbox : IOutbox
         return Task.FromResult(0);
     }
 
+    /// <summary>How many of the next results to record fail as a full disk would, before recording works again.</summary>
+    public int FailingRecords { get; set; }
+
     private Task Record(EmailToSend email, string status, string? reason, DateTimeOffset at, string? operation = null)
     {
         lock (_gate)
         {
+            if (FailingRecords > 0)
+            {
+                FailingRecords--;
+                _calls.Add(new Call("record failed", email.SendKey, status, at));
+                throw new IOException("database or disk is full");
+            }
             var row = _rows[email.SendKey];
             if (row.Status != "sending")
                 throw new InvalidOperationException($"{email.SendKey} is {row.Status}, not sending");

@@ -227,6 +227,32 @@ public sealed class OutboxDispatcherTests
     /// Polls in real time; with <paramref name="advance"/>, also moves the fake clock on each round in which no send
     /// is in flight, so the clock never jumps between a claim and the retry time computed from it.
     /// </summary>
+    [Fact]
+    public async Task A_result_the_database_cannot_record_at_first_is_recorded_once_it_can_not_left_unknown()
+    {
+        await using var server = await SmtpTestServer.StartAsync();
+        using var dispatcher = Dispatcher(TestEmails.Options(server.Port), out var sender);
+        await using var _ = sender;
+        _outbox.Enqueue(TestEmails.Create("d0009", to: "reject-permanent@example.com"), Start);
+        _outbox.Enqueue(TestEmails.Create("d0010"), Start);
+        _outbox.FailingRecords = 4; // the disk is full for a while, then has room again
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (_outbox.StatusOf("d0009") != "failed" || _outbox.StatusOf("d0010") != "sent")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "results never recorded: " + string.Join(", ", _outbox.Calls));
+            await Task.Delay(20);
+            _time.Advance(TimeSpan.FromMilliseconds(500)); // the retry pauses run on the dispatcher's clock
+        }
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(4, _outbox.Calls.Count(c => c.Operation == "record failed"));
+        Assert.Equal("550 5.1.1 <reject-permanent@example.com>: Recipient address rejected: User unknown", _outbox.Calls.Single(c => c.Operation == "failed").Reason);
+        Assert.Single(server.MessageFiles); // one accepted, one refused: neither handed over twice
+        Assert.Equal(2, _outbox.Calls.Count(c => c.Operation == "claim"));
+    }
+
     private async Task WaitUntil(Func<bool> condition, TimeSpan? advance = null)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
