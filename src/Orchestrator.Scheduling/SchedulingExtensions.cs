@@ -21,6 +21,7 @@ public static class SchedulingExtensions
         if (options.Store == SchedulerStore.Sqlite)
             EnsureSqliteFolder(options.ConnectionString, builder.Environment.ContentRootPath);
 
+        builder.Services.AddSingleton<SchedulerHeartbeat>();
         builder.Services.AddQuartz(q =>
         {
             q.ConfigureScheduler(s => s.InstanceName = "orchestrator");

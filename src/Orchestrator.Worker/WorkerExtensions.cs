@@ -20,6 +20,11 @@ public static class WorkerExtensions
             .Validate(o => o.FrequencyCap is null || Duration.TryParse(o.FrequencyCap.Period, out _), $"{SendingOptions.SectionName}:FrequencyCap:Period is not a duration: {Duration.Help}")
             .ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<Startup.ShutdownOptions>().BindConfiguration(Startup.ShutdownOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        // The host gives its services all but five seconds of the deadline; the deadline ends whatever still hangs.
+        builder.Services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<Startup.ShutdownOptions>>((host, shutdown) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(1, shutdown.Value.TimeoutSeconds - 5)));
+        builder.Services.AddHostedService<Startup.ShutdownDeadline>();
         builder.Services.AddSingleton<JourneyCatalogHost>();
         builder.Services.AddSingleton<IJourneyCatalogSource>(sp => sp.GetRequiredService<JourneyCatalogHost>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JourneyCatalogHost>());

@@ -133,7 +133,8 @@ public static class EndpointExtensions
 
     /// <summary>
     /// The journeys in force and their errors, customers held because their version is not loaded, and the event
-    /// intake. 503 with <c>status: degraded</c> while the database cannot take a write, or RabbitMQ intake is configured
+    /// intake. 503 with <c>status: degraded</c> while the database cannot take a write, the scheduler has stopped running
+    /// timers, or RabbitMQ intake is configured
     /// but not consuming (so orchestrators stop routing to, or restart, the worker). Journey errors and held customers say <c>status: attention</c> with
     /// 200: the last good versions run, and a restart would not fix either.
     /// </summary>
@@ -142,7 +143,8 @@ public static class EndpointExtensions
         var errors = journeys.Diagnostics.Where(d => d.Severity == Core.Journeys.DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
         var intake = services.GetService<Orchestrator.Messaging.MessagingHealth>()?.Check();
         var database = await storage.CheckAsync(cancellationToken).ConfigureAwait(false);
-        var healthy = (intake?.Healthy ?? true) && database is null;
+        var timers = services.GetService<Orchestrator.Scheduling.SchedulerHeartbeat>()?.Problem();
+        var healthy = (intake?.Healthy ?? true) && database is null && timers is null;
         var held = journeys.Held;
         var attention = errors.Count > 0 || held.Count > 0 || journeys.VersionStoreProblem is not null;
         return Results.Json(new
@@ -153,6 +155,7 @@ public static class EndpointExtensions
             held = held.Select(h => new { journey = h.JourneyId, version = h.Version, instances = h.Active, reason = h.Reason }),
             versionStore = journeys.VersionStoreProblem,
             database = database ?? "ok",
+            timers = timers ?? "ok",
             intake = intake is null ? "http only (Orchestrator:Messaging:Transport None)" : intake.Description,
         }, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }

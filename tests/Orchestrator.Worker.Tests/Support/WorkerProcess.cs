@@ -126,6 +126,13 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
     public void Kill() => _process.Kill();
 
+    /// <summary>SIGTERM; then <see cref="WaitForExitAsync"/>.</summary>
+    public void Terminate() => _process.Terminate();
+
+    public Task<bool> WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout);
+
+    public int ExitCode => _process.ExitCode;
+
     public void Dispose()
     {
         Http.Dispose();
