@@ -183,6 +183,44 @@ public sealed class HttpEndpointTests : IAsyncLifetime
             "SELECT json_extract(detail_json, '$.reason') FROM outcomes WHERE customer_id = 'c-1-new' AND kind = 'suppressed'"));
     }
 
+    [Fact]
+    public async Task Forged_altered_truncated_and_empty_tokens_change_nothing_and_a_replayed_one_changes_nothing_twice()
+    {
+        var token = UnsubscribeToken.Create("c-9", Secret);
+        var altered = (token[0] == 'a' ? "b" : "a") + token[1..];
+        var cases = new (string Customer, string? Token)[]
+        {
+            ("c-9", UnsubscribeToken.Create("c-9", "a-guessed-secret")),   // forged with another secret
+            ("c-10", token),                                                 // c-9's token for another customer
+            ("c-9", altered),
+            ("c-9", token[..^1]),                                            // truncated
+            ("c-9", token + "0"),                                            // lengthened
+            ("c-9", token.ToUpperInvariant()),
+            ("c-9", ""),
+            ("c-9", null),
+        };
+        foreach (var (customer, t) in cases)
+        {
+            var query = t is null ? $"/unsubscribe?c={customer}" : $"/unsubscribe?c={customer}&t={t}";
+            using var post = await Worker.Http.PostAsync(query, new StringContent("List-Unsubscribe=One-Click", Encoding.ASCII, "application/x-www-form-urlencoded"));
+            using var get = await Worker.Http.GetAsync(query);
+            Assert.Equal(400, (int)post.StatusCode);
+            Assert.Equal(400, (int)get.StatusCode);
+        }
+        // Nothing was recorded for any of them: no event, no customer row created for an id that never existed.
+        Assert.Empty(await StorageProbe.ColumnAsync(_folder.Database, "SELECT event_id FROM inbox"));
+        Assert.Empty(await StorageProbe.ColumnAsync(_folder.Database, "SELECT customer_id FROM customers"));
+
+        // The real token, used twice: unsubscribed once; the second changes no state and adds no suppression.
+        for (var i = 0; i < 2; i++)
+        {
+            using var post = await Worker.Http.PostAsync($"/unsubscribe?c=c-9&t={token}", new StringContent("List-Unsubscribe=One-Click", Encoding.ASCII, "application/x-www-form-urlencoded"));
+            Assert.Equal(200, (int)post.StatusCode);
+        }
+        Assert.Equal(["1"], await StorageProbe.ColumnAsync(_folder.Database, "SELECT unsubscribed FROM customers WHERE customer_id = 'c-9'"));
+        Assert.Empty(await StorageProbe.ColumnAsync(_folder.Database, "SELECT kind FROM outcomes WHERE customer_id = 'c-9'"));
+    }
+
     private async Task<MimeMessage> WaitForEmailAsync()
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
