@@ -33,6 +33,11 @@ public static class EndpointExtensions
     {
         if (!request.Headers.TryGetValue("X-Api-Key", out var key) || !FixedTimeEquals(key.ToString(), options.Value.ApiKey))
             return Results.Problem("missing or wrong X-Api-Key header", statusCode: StatusCodes.Status401Unauthorized);
+        var tooLarge = $"the body is larger than {options.Value.MaxBodyBytes:N0} bytes (Orchestrator:Http:MaxBodyBytes): send fewer events per request";
+        if (request.ContentLength > options.Value.MaxBodyBytes)
+            return Results.Problem(tooLarge, statusCode: StatusCodes.Status413PayloadTooLarge);
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = options.Value.MaxBodyBytes;
         JsonDocument document;
         try
         {
@@ -41,6 +46,11 @@ public static class EndpointExtensions
         catch (JsonException ex)
         {
             return Results.Problem($"the body is not valid JSON: {ex.Message}", statusCode: StatusCodes.Status400BadRequest);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // A chunked body without a length, cut off by Kestrel at the limit.
+            return Results.Problem(tooLarge, statusCode: StatusCodes.Status413PayloadTooLarge);
         }
         using (document)
         {

@@ -25,6 +25,7 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     {
         var settings = _folder.Settings(ExternalProcess.FreePort());
         settings["Orchestrator__Http__MaxBatch"] = "3";
+        settings["Orchestrator__Http__MaxBodyBytes"] = "20000";
         _worker = await WorkerProcess.StartAsync(_folder.Path, settings);
     }
 
@@ -181,6 +182,36 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         Assert.Equal(0, sameAddress.Body.GetProperty("sends").GetInt32());
         Assert.Equal(["unsubscribed"], await StorageProbe.ColumnAsync(_folder.Database,
             "SELECT json_extract(detail_json, '$.reason') FROM outcomes WHERE customer_id = 'c-1-new' AND kind = 'suppressed'"));
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_gets_413_with_the_setting_named_whether_its_length_is_declared_or_not()
+    {
+        var big = SignUp("e-big", "c-big").Replace("\"type\"", $"\"padding\":\"{new string('x', 30_000)}\",\"type\"", StringComparison.Ordinal);
+        var declared = await Worker.PostEventsAsync(big);
+        Assert.Equal(413, declared.Status);
+        Assert.Contains("Orchestrator:Http:MaxBodyBytes", declared.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // Chunked, without Content-Length: cut off while it is read.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = new PushStreamContent(big) };
+        request.Headers.Add("X-Api-Key", WorkerProcess.ApiKey);
+        using var chunked = await Worker.Http.SendAsync(request);
+        Assert.Equal(413, (int)chunked.StatusCode);
+        Assert.Contains("Orchestrator:Http:MaxBodyBytes", await chunked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(await StorageProbe.ColumnAsync(_folder.Database, "SELECT event_id FROM inbox"));
+    }
+
+    /// <summary>A body sent in chunks, so the request has no Content-Length.</summary>
+    private sealed class PushStreamContent(string text) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>
+            stream.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
     }
 
     [Fact]
