@@ -26,6 +26,12 @@ public static class WorkerExtensions
             host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(1, shutdown.Value.TimeoutSeconds - 5)));
         builder.Services.AddHostedService<Startup.ShutdownDeadline>();
         builder.Services.AddSingleton<JourneyCatalogHost>();
+        builder.Services.AddSingleton<WorkerHealth>();
+        builder.Services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database")
+            .AddCheck<TimersHealthCheck>("timers")
+            .AddCheck<IntakeHealthCheck>("intake")
+            .AddCheck<JourneysHealthCheck>("journeys");
         builder.Services.AddSingleton<IJourneyCatalogSource>(sp => sp.GetRequiredService<JourneyCatalogHost>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JourneyCatalogHost>());
         builder.Services.AddSingleton(sp => new JourneyEngine(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SendingOptions>>().Value, sp.GetRequiredService<TimeProvider>()));

@@ -105,7 +105,7 @@ internal sealed class SqliteDialect : StorageDialect
     public override async ValueTask<IDisposable?> WaitForWriterTurnAsync(CancellationToken cancellationToken)
     {
         if (!await _writer.WaitAsync(TimeSpan.FromSeconds(CommandTimeoutSeconds), cancellationToken).ConfigureAwait(false))
-            throw new TimeoutException($"Waited {CommandTimeoutSeconds}s for another unit of work on {DataSource} to finish.");
+            throw new TimeoutException($"database is locked or slow: waited {CommandTimeoutSeconds}s for this worker's other writes to {DataSource} to finish");
         return new WriterTurn(_writer);
     }
 

@@ -21,6 +21,18 @@ public static class EndpointExtensions
         app.MapGet("/unsubscribe", UnsubscribePage);
         app.MapPost("/unsubscribe", Unsubscribe);
         app.MapGet("/health", Health);
+        // For orchestrators: live = the process answers; ready = every part works (503 otherwise), each part by name.
+        app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
+        {
+            ResultStatusCodes =
+            {
+                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+            ResponseWriter = WriteReadiness,
+        });
         app.MapPages();
         return app;
     }
@@ -148,26 +160,35 @@ public static class EndpointExtensions
     /// but not consuming (so orchestrators stop routing to, or restart, the worker). Journey errors and held customers say <c>status: attention</c> with
     /// 200: the last good versions run, and a restart would not fix either.
     /// </summary>
-    private static async Task<IResult> Health(JourneyCatalogHost journeys, JourneyStorage storage, IServiceProvider services, CancellationToken cancellationToken)
+    private static async Task<IResult> Health(JourneyCatalogHost journeys, WorkerHealth health, CancellationToken cancellationToken)
     {
         var errors = journeys.Diagnostics.Where(d => d.Severity == Core.Journeys.DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
-        var intake = services.GetService<Orchestrator.Messaging.MessagingHealth>()?.Check();
-        var database = await storage.CheckAsync(cancellationToken).ConfigureAwait(false);
-        var timers = services.GetService<Orchestrator.Scheduling.SchedulerHeartbeat>()?.Problem();
-        var healthy = (intake?.Healthy ?? true) && database is null && timers is null;
+        var intake = health.Intake();
+        var database = await health.DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var timers = health.Timers();
+        var healthy = intake.Healthy && database is null && timers is null;
         var held = journeys.Held;
-        var attention = errors.Count > 0 || held.Count > 0 || journeys.VersionStoreProblem is not null;
         return Results.Json(new
         {
-            status = !healthy ? "degraded" : attention ? "attention" : "ok",
+            status = !healthy ? "degraded" : health.Attention().Count > 0 ? "attention" : "ok",
             journeys = journeys.Current.Latest.Select(j => new { id = j.Id, version = j.Version }),
             journeyErrors = errors,
             held = held.Select(h => new { journey = h.JourneyId, version = h.Version, instances = h.Active, reason = h.Reason }),
             versionStore = journeys.VersionStoreProblem,
             database = database ?? "ok",
             timers = timers ?? "ok",
-            intake = intake is null ? "http only (Orchestrator:Messaging:Transport None)" : intake.Description,
+            intake = intake.Description,
         }, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static Task WriteReadiness(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString().ToLowerInvariant(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString().ToLowerInvariant(), description = e.Value.Description }),
+        }));
     }
 
     /// <summary>A rejected event's id for the answer, when it has a readable one (it may be the broken text itself).</summary>

@@ -55,6 +55,8 @@ public sealed class DatabaseFailureTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_database_file_deleted_under_the_worker_gets_503_not_processed_and_sends_nothing()
     {
+        using (var ready = await Worker.Http.GetAsync("/health/ready"))
+            Assert.Equal(200, (int)ready.StatusCode);
         Assert.Equal(200, (await Worker.PostEventsAsync(SignUp("e-1", "c-1"))).Status);
         await WaitForMailsAsync(1);
 
@@ -80,6 +82,15 @@ public sealed class DatabaseFailureTests : IAsyncLifetime, IDisposable
         var health = await Worker.HealthAsync();
         Assert.Equal("degraded", health.GetProperty("status").GetString());
         Assert.Contains("is gone", health.GetProperty("database").GetString(), StringComparison.Ordinal);
+        using (var ready = await Worker.Http.GetAsync("/health/ready"))
+        using (var live = await Worker.Http.GetAsync("/health/live"))
+        {
+            Assert.Equal(503, (int)ready.StatusCode);
+            var checks = System.Text.Json.JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement.GetProperty("checks");
+            Assert.Equal("unhealthy", checks.GetProperty("database").GetProperty("status").GetString());
+            Assert.Equal("healthy", checks.GetProperty("timers").GetProperty("status").GetString());
+            Assert.Equal(200, (int)live.StatusCode);
+        }
         await Task.Delay(TimeSpan.FromSeconds(2)); // the outbox polls every 200 ms: nothing may leave
         Assert.Single(Directory.GetFiles(_folder.Eml, "*.eml"));
         Assert.False(File.Exists(_folder.Database), "the worker created a new database file under the running process");
