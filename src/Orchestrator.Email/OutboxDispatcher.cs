@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orchestrator.Core.Engine;
 using Orchestrator.Core.Ports;
+using Orchestrator.Core.Processing;
 
 namespace Orchestrator.Email;
 
@@ -210,6 +211,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 {
                     await _outbox.DeferAsync(email, deferral, now, CancellationToken.None).ConfigureAwait(false);
                     LogDeferred(email.SendKey, email.JourneyId, email.StepId, deferral.Reason, deferral.Until);
+                    OrchestratorMetrics.Send("deferred");
                 }
                 catch (Exception ex)
                 {
@@ -290,6 +292,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 await _outbox.MarkSentAsync(email, now, CancellationToken.None).ConfigureAwait(false);
                 _attempts.TryRemove(email.SendKey, out _);
                 LogSent(email.SendKey, email.JourneyId, email.StepId, attempt);
+                OrchestratorMetrics.Send("sent");
                 break;
             case SendStatus.PermanentFailure:
                 var reason = result.Reply ?? "permanent failure";
@@ -298,6 +301,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
                     await _outbox.SuppressAddressAsync(email, reason, now, CancellationToken.None).ConfigureAwait(false);
                 _attempts.TryRemove(email.SendKey, out _);
                 LogFailed(email.SendKey, email.JourneyId, email.StepId, attempt, reason);
+                OrchestratorMetrics.Send("failed");
                 break;
             default:
                 var transient = result.Reply ?? "transient failure";
@@ -307,12 +311,14 @@ public sealed partial class OutboxDispatcher : BackgroundService
                     await _outbox.MarkFailedAsync(email, gaveUp, now, CancellationToken.None).ConfigureAwait(false);
                     _attempts.TryRemove(email.SendKey, out _);
                     LogFailed(email.SendKey, email.JourneyId, email.StepId, attempt, gaveUp);
+                    OrchestratorMetrics.Send("failed");
                 }
                 else
                 {
                     var retryAt = now + RetryDelay(attempt);
                     await _outbox.RetryLaterAsync(email, transient, retryAt, CancellationToken.None).ConfigureAwait(false);
                     LogRetry(email.SendKey, attempt, _options.MaxAttempts, retryAt, transient);
+                    OrchestratorMetrics.Send("retried");
                 }
                 break;
         }

@@ -38,6 +38,8 @@ public sealed partial class DueWakeupsJob(
                     if (decision.Sends.Count > 0)
                         outbox.Notify();
                     var late = decision.Outcomes.Count == 0 ? TimeSpan.Zero : time.GetUtcNow() - decision.Outcomes.Min(x => x.At);
+                    if (decision.Outcomes.Count > 0)
+                        OrchestratorMetrics.TimerLateness.Record(Math.Max(0, late.TotalSeconds));
                     if (late > TimeSpan.FromSeconds(30))
                         LogLate(logger, customer, late, decision.Outcomes.Count);
                 }

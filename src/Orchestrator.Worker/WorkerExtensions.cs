@@ -4,6 +4,7 @@ using Orchestrator.Core.Processing;
 using Orchestrator.Worker.Demo;
 using Orchestrator.Worker.Http;
 using Orchestrator.Worker.Journeys;
+using OpenTelemetry.Metrics;
 
 namespace Orchestrator.Worker;
 
@@ -27,6 +28,8 @@ public static class WorkerExtensions
         builder.Services.AddHostedService<Startup.ShutdownDeadline>();
         builder.Services.AddSingleton<JourneyCatalogHost>();
         builder.Services.AddSingleton<WorkerHealth>();
+        // Prometheus scrapes /metrics (MapOrchestratorEndpoints); the instruments are OrchestratorMetrics'.
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(OrchestratorMetrics.MeterName).AddPrometheusExporter());
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
             .AddCheck<TimersHealthCheck>("timers")

@@ -27,6 +27,7 @@ public sealed class EventProcessor(JourneyEngine engine, IJourneyStore store, Fu
             decision = decision with { Feedback = await FeedbackAttribution.AttributeAsync(evt, state, decision.Sends, unit, _analysis, cancellationToken).ConfigureAwait(false) };
         await unit.SaveAsync(decision, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        OrchestratorMetrics.Decision("event");
         return decision;
     }
 
@@ -40,6 +41,7 @@ public sealed class EventProcessor(JourneyEngine engine, IJourneyStore store, Fu
         var decision = engine.HandleDue(catalog(), state);
         await unit.SaveAsync(decision, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        OrchestratorMetrics.Decision("timer");
         return decision;
     }
 }

@@ -21,6 +21,7 @@ public static class EndpointExtensions
         app.MapGet("/unsubscribe", UnsubscribePage);
         app.MapPost("/unsubscribe", Unsubscribe);
         app.MapGet("/health", Health);
+        app.MapPrometheusScrapingEndpoint("/metrics");
         // For orchestrators: live = the process answers; ready = every part works (503 otherwise), each part by name.
         app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
@@ -77,6 +78,7 @@ public static class EndpointExtensions
             {
                 if (!EventJson.TryRead(items[i], out var evt, out var error))
                 {
+                    OrchestratorMetrics.Event(IngestStatus.Rejected);
                     rejected++;
                     results.Add(new { index = i, eventId = EventIdOf(items[i]), status = "rejected", message = error });
                     continue;

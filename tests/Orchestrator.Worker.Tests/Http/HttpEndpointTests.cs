@@ -215,6 +215,29 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_count_events_by_result_decisions_and_sends_for_prometheus()
+    {
+        Assert.Equal(200, (await Worker.PostEventsAsync(SignUp("e-1", "c-1"))).Status);
+        Assert.Equal(200, (await Worker.PostEventsAsync(SignUp("e-1", "c-1"))).Status); // duplicate
+        Assert.Equal(400, (await Worker.PostEventsAsync("""{"eventId":"e-2","customerId":"c-2"}""")).Status);
+        await WaitForEmailAsync();
+
+        // The exporter collects on scrape; the send is counted once the dispatcher recorded it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        string metrics;
+        while (!(metrics = await Worker.Http.GetStringAsync("/metrics")).Contains("outcome=\"sent\"", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no send counted:\n" + metrics);
+            await Task.Delay(200);
+        }
+        Assert.Matches(@"orchestrator_events_total\{[^}]*result=""processed""[^}]*\} 1\b", metrics);
+        Assert.Matches(@"orchestrator_events_total\{[^}]*result=""duplicate""[^}]*\} 1\b", metrics);
+        Assert.Matches(@"orchestrator_events_total\{[^}]*result=""rejected""[^}]*\} 1\b", metrics);
+        Assert.Matches(@"orchestrator_decisions_total\{[^}]*cause=""event""[^}]*\} 1\b", metrics);
+        Assert.Matches(@"orchestrator_sends_total\{[^}]*outcome=""sent""[^}]*\} 1\b", metrics);
+    }
+
+    [Fact]
     public async Task Forged_altered_truncated_and_empty_tokens_change_nothing_and_a_replayed_one_changes_nothing_twice()
     {
         var token = UnsubscribeToken.Create("c-9", Secret);
