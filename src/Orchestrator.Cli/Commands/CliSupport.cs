@@ -114,6 +114,13 @@ internal static class CliSupport
         return options;
     }
 
+    /// <summary>The worker's storage as appsettings.json and the environment configure it, relative paths from that file's folder.</summary>
+    public static JourneyStorage ConfiguredStorage(string? configPath)
+    {
+        var options = Section<StorageOptions>(configPath, StorageOptions.SectionName);
+        return JourneyStorage.Create(options, TimeProvider.System, Path.GetDirectoryName(Path.GetFullPath(ConfigPath(configPath)))!);
+    }
+
     private static string ConfigPath(string? configPath) => configPath ?? Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json");
 
     /// <summary>One section of appsettings.json and ORCHESTRATOR__* style environment variables, as the worker reads it.</summary>
