@@ -55,7 +55,7 @@ public static class EndpointExtensions
                 if (!EventJson.TryRead(items[i], out var evt, out var error))
                 {
                     rejected++;
-                    results.Add(new { index = i, eventId = EventIdOf(items[i]), status = "rejected", message = error });
+                    results.Add(new { index = i, eventId = EventJson.EventIdOf(items[i]), status = "rejected", message = error });
                     continue;
                 }
                 var result = await ingress.IngestAsync(evt!, cancellationToken).ConfigureAwait(false);
@@ -108,21 +108,6 @@ public static class EndpointExtensions
             journeyErrors = errors,
             intake = intake is null ? "http only (Orchestrator:Messaging:Transport None)" : intake.Description,
         }, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
-    }
-
-    /// <summary>A rejected event's id for the answer, when it has a readable one (it may be the broken text itself).</summary>
-    private static string? EventIdOf(JsonElement item)
-    {
-        if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("eventId", out var id))
-            return null;
-        try
-        {
-            return id.ToString();
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
     }
 
     /// <summary>Compares a presented secret without leaking, by its timing, how much of it was right.</summary>
