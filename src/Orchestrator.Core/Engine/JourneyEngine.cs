@@ -247,6 +247,7 @@ public sealed class JourneyEngine
     {
         private readonly List<Outcome> _outcomes = [];
         private readonly List<EmailToSend> _sends = [];
+        private readonly SortedSet<string> _unknownZones = new(StringComparer.Ordinal);
         private int _steps;
         private FluidValue? _customer;
 
@@ -263,7 +264,7 @@ public sealed class JourneyEngine
                 .Select(i => new Wakeup(i.CustomerId, i.Id, i.WakeAt!.Value))
                 .OrderBy(w => w.DueAt).ThenBy(w => w.InstanceId, StringComparer.Ordinal)
                 .ToList();
-            return new Decision(State, _outcomes, _sends, wakeups);
+            return new Decision(State, _outcomes, _sends, wakeups) { UnknownTimeZones = [.. _unknownZones] };
         }
 
         /// <summary>Fires every timer due at or before <paramref name="until"/>, earliest first, each at its own due time.</summary>
@@ -484,12 +485,12 @@ public sealed class JourneyEngine
                     Wait(journey, instance, step, at, at + wait.Duration, WaitingFor.Time);
                     return;
                 case WaitUntilStep until:
-                    var zone = LocalClock.ZoneFor(State.Profile.TimeZone, journey.TimeZone);
-                    var target = LocalClock.NextLocalTime(until.Time, until.Days, zone, at);
+                    var zone = ZoneOf(journey);
+                    var target = LocalClock.NextLocalTime(until.Time, until.Days, zone.Zone, at);
                     if (target <= at)
                         Go(journey, instance, null, at, eventValue);
                     else
-                        Wait(journey, instance, step, at, target, WaitingFor.Time, ("zone", zone.Id));
+                        Wait(journey, instance, step, at, target, WaitingFor.Time, ("zone", zone.Zone.Id), ("zoneFallback", zone.Unknown));
                     return;
                 case WaitForStep waitFor:
                     instance.Waiting = WaitingFor.Event;
@@ -562,11 +563,11 @@ public sealed class JourneyEngine
             }
             if (journey.SendWindow is { } window)
             {
-                var zone = LocalClock.ZoneFor(profile.TimeZone, journey.TimeZone);
-                var opening = LocalClock.NextOpening(window, zone, at);
+                var zone = ZoneOf(journey);
+                var opening = LocalClock.NextOpening(window, zone.Zone, at);
                 if (opening > at)
                 {
-                    DeferSend(journey, instance, step, at, opening, "send-window", zone.Id);
+                    DeferSend(journey, instance, step, at, opening, "send-window", zone);
                     return false;
                 }
             }
@@ -576,7 +577,7 @@ public sealed class JourneyEngine
                 var inPeriod = State.RecentSends.Where(t => t <= at).Order().ToList();
                 if (inPeriod.Count >= cap)
                 {
-                    DeferSend(journey, instance, step, at, inPeriod[^cap] + engine._capPeriod, "frequency-cap", null);
+                    DeferSend(journey, instance, step, at, inPeriod[^cap] + engine._capPeriod, "frequency-cap", zone: null);
                     return false;
                 }
             }
@@ -625,11 +626,21 @@ public sealed class JourneyEngine
             return true;
         }
 
-        private void DeferSend(JourneyDefinition journey, JourneyInstance instance, EmailStep step, DateTimeOffset at, DateTimeOffset until, string reason, string? zone)
+        private void DeferSend(JourneyDefinition journey, JourneyInstance instance, EmailStep step, DateTimeOffset at, DateTimeOffset until, string reason, CustomerZone? zone)
         {
             instance.Waiting = WaitingFor.SendSlot;
             instance.WakeAt = until;
-            Record(at, journey, instance, step.Id, OutcomeKind.Deferred, ("reason", reason), ("until", Iso.Format(until)), ("zone", zone));
+            Record(at, journey, instance, step.Id, OutcomeKind.Deferred, ("reason", reason), ("until", Iso.Format(until)), ("zone", zone?.Zone.Id), ("zoneFallback", zone?.Unknown));
+        }
+
+        /// <summary>The customer's zone for this journey; a profile zone that fell back is remembered for the decision, so
+        /// the worker can warn about it even when no outcome shows it (a send inside the window goes out at once).</summary>
+        private CustomerZone ZoneOf(JourneyDefinition journey)
+        {
+            var zone = LocalClock.ZoneFor(State.Profile.TimeZone, journey.TimeZone);
+            if (zone.Unknown is { } unknown)
+                _unknownZones.Add(unknown);
+            return zone;
         }
 
         private void End(JourneyInstance instance, JourneyDefinition journey, DateTimeOffset at, InstanceStatus status, string reason, string? stepId)
