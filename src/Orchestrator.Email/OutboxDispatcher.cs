@@ -200,7 +200,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
             }
             foreach (var email in sends)
             {
-                var deferral = SendRules.Judge(email.SendWindow, LocalClock.ZoneFor(email.TimeZone, null), _cap, handedOff, now);
+                var deferral = SendRules.Judge(email.SendWindow, LocalClock.ZoneFor(email.TimeZone, null).Zone, _cap, handedOff, now);
                 if (deferral is null)
                 {
                     allowed.Add(email);

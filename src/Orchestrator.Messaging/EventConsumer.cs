@@ -1,6 +1,7 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using MassTransit;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Contracts;
 using Orchestrator.Core.Ports;
 using Orchestrator.Core.Processing;
 
@@ -9,19 +10,62 @@ namespace Orchestrator.Messaging;
 /// <summary>An event that can never be processed; it goes to the error queue at once, without retries.</summary>
 public sealed class InvalidEventException(string message) : Exception(message);
 
-/// <summary>Maps the AMQP message to Core: the decision is committed before the message is acknowledged.</summary>
-public sealed partial class EventConsumer(EventIngress ingress, ILogger<EventConsumer> logger) : IConsumer<CustomerEvent>
+/// <summary>
+/// An AMQP message as it came, unread: the JSON of a raw message, or the <c>message</c> of a MassTransit envelope. The
+/// consumer takes this instead of a typed <see cref="Contracts.CustomerEvent"/> so that AMQP reads events with
+/// <see cref="EventJson"/>, the same reader and rules as HTTP: typed deserialization accepted what HTTP refuses (a time
+/// without an offset) and refused with other words than HTTP's. It claims CustomerEvent's message URN, so a .NET publisher
+/// that sends a typed <see cref="Contracts.CustomerEvent"/> with MassTransit is read the same way.
+/// </summary>
+[MessageUrn("Orchestrator.Contracts:CustomerEvent")]
+[JsonConverter(typeof(UnreadEventConverter))]
+public sealed class UnreadEvent
 {
-    public async Task Consume(ConsumeContext<CustomerEvent> context)
+    public required JsonElement Json { get; init; }
+}
+
+/// <summary>Keeps any JSON value as it is, so that every rule is <see cref="EventJson"/>'s and none MassTransit's.</summary>
+internal sealed class UnreadEventConverter : JsonConverter<UnreadEvent>
+{
+    public override UnreadEvent Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        var result = await ingress.IngestAsync(context.Message, context.CancellationToken).ConfigureAwait(false);
+        using var document = JsonDocument.ParseValue(ref reader);
+        return new UnreadEvent { Json = document.RootElement.Clone() };
+    }
+
+    // MassTransit writes the message into the Fault it publishes for a refused event: the bytes as they came, because
+    // re-encoding the text of an event refused for broken Unicode would throw on it.
+    public override void Write(Utf8JsonWriter writer, UnreadEvent value, JsonSerializerOptions options) =>
+        writer.WriteRawValue(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value.Json), skipInputValidation: true);
+}
+
+/// <summary>Reads the AMQP message as HTTP reads its body, then hands it to Core: the decision is committed before the
+/// message is acknowledged.</summary>
+public sealed partial class EventConsumer(EventIngress ingress, ILogger<EventConsumer> logger) : IConsumer<UnreadEvent>
+{
+    public async Task Consume(ConsumeContext<UnreadEvent> context)
+    {
+        var json = context.Message.Json;
+        if (!EventJson.TryRead(json, out var evt, out var error))
+        {
+            LogUnreadable(logger, EventJson.EventIdOf(json) ?? "(no eventId)", error!);
+            OrchestratorMetrics.Event(IngestStatus.Rejected);
+            throw Rejected(EventJson.EventIdOf(json), error!);
+        }
+        var result = await ingress.IngestAsync(evt!, context.CancellationToken).ConfigureAwait(false);
         if (result.Status == IngestStatus.Rejected)
-            throw new InvalidEventException($"event {context.Message.EventId ?? "(no eventId)"} rejected: {result.Message}");
+            throw Rejected(result.EventId, result.Message!);
         LogConsumed(logger, result.EventId, result.Status, result.Outcomes, result.Sends);
     }
 
+    // The reason is HTTP's rejection message word for word; the error queue's MT-Fault-Message carries it.
+    private static InvalidEventException Rejected(string? eventId, string reason) => new($"event {eventId ?? "(no eventId)"} rejected: {reason}");
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Event {EventId}: {Status}, {Outcomes} outcomes, {Sends} sends")]
     private static partial void LogConsumed(ILogger logger, string eventId, IngestStatus status, int outcomes, int sends);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {EventId} rejected: {Reason}")]
+    private static partial void LogUnreadable(ILogger logger, string eventId, string reason);
 }
 
 /// <summary>Retries for the consumer, in one place; order and concurrency are the partitions' (see <see cref="MessagingExtensions"/>).</summary>
@@ -43,7 +87,7 @@ public sealed class EventConsumerDefinition : ConsumerDefinition<EventConsumer>
             r.Intervals(100, 500, 2_000, 5_000);
             r.Ignore<StoreUnavailableException>();
             r.Ignore<InvalidEventException>();
-            r.Ignore<System.Text.Json.JsonException>();
+            r.Ignore<JsonException>();
         });
     }
 }

@@ -42,7 +42,8 @@ public static class WorkerExtensions
             sp.GetRequiredService<JourneyEngine>(),
             sp.GetRequiredService<Core.Ports.IJourneyStore>(),
             () => sp.GetRequiredService<IJourneyCatalogSource>().Current,
-            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Core.Analysis.AnalysisOptions>>().Value));
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Core.Analysis.AnalysisOptions>>().Value,
+            sp.GetRequiredService<ILogger<EventProcessor>>()));
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddOptions<IntakeOptions>().BindConfiguration(IntakeOptions.SectionName)
             .Validate(o => Duration.TryParse(o.MaxClockSkew, out _), $"{IntakeOptions.SectionName}:MaxClockSkew is not a duration: {Duration.Help}")

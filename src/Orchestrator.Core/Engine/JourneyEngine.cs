@@ -246,6 +246,7 @@ public sealed class JourneyEngine
         private readonly List<Outcome> _outcomes = [];
         private readonly List<EmailToSend> _sends = [];
         private readonly HashSet<JourneyInstance> _held = new(ReferenceEqualityComparer.Instance);
+        private readonly SortedSet<string> _unknownZones = new(StringComparer.Ordinal);
         private int _steps;
         private FluidValue? _customer;
 
@@ -264,7 +265,7 @@ public sealed class JourneyEngine
                 .Select(i => new Wakeup(i.CustomerId, i.Id, _held.Contains(i) ? now + HeldRecheck : i.WakeAt!.Value))
                 .OrderBy(w => w.DueAt).ThenBy(w => w.InstanceId, StringComparer.Ordinal)
                 .ToList();
-            return new Decision(State, _outcomes, _sends, wakeups);
+            return new Decision(State, _outcomes, _sends, wakeups) { UnknownTimeZones = [.. _unknownZones] };
         }
 
         /// <summary>Fires every timer due at or before <paramref name="until"/>, earliest first, each at its own due time.</summary>
@@ -497,12 +498,12 @@ public sealed class JourneyEngine
                     Wait(journey, instance, step, at, at + wait.Duration, WaitingFor.Time);
                     return;
                 case WaitUntilStep until:
-                    var zone = LocalClock.ZoneFor(State.Profile.TimeZone, journey.TimeZone);
-                    var target = LocalClock.NextLocalTime(until.Time, until.Days, zone, at);
+                    var zone = ZoneOf(journey);
+                    var target = LocalClock.NextLocalTime(until.Time, until.Days, zone.Zone, at);
                     if (target <= at)
                         Go(journey, instance, null, at, eventValue);
                     else
-                        Wait(journey, instance, step, at, target, WaitingFor.Time, ("zone", zone.Id));
+                        Wait(journey, instance, step, at, target, WaitingFor.Time, ("zone", zone.Zone.Id), ("zoneFallback", zone.Unknown));
                     return;
                 case WaitForStep waitFor:
                     instance.Waiting = WaitingFor.Event;
@@ -574,12 +575,12 @@ public sealed class JourneyEngine
                 return true;
             }
             // The zone goes with the send, so the hand-off judges the window in the zone the decision did.
-            var zone = journey.SendWindow is null ? null : LocalClock.ZoneFor(profile.TimeZone, journey.TimeZone);
+            CustomerZone? zone = journey.SendWindow is null ? null : ZoneOf(journey);
             if (engine._cap is { } cap)
                 State.RecentSends.RemoveAll(t => t <= at - cap.Period); // what no later decision counts any more
-            if (SendRules.Judge(journey.SendWindow, zone ?? TimeZoneInfo.Utc, engine._cap, State.RecentSends, at) is { } deferral)
+            if (SendRules.Judge(journey.SendWindow, zone?.Zone ?? TimeZoneInfo.Utc, engine._cap, State.RecentSends, at) is { } deferral)
             {
-                DeferSend(journey, instance, step, at, deferral);
+                DeferSend(journey, instance, step, at, deferral, zone);
                 return false;
             }
             var template = journey.Templates[step.Template];
@@ -624,16 +625,28 @@ public sealed class JourneyEngine
                 Text = email.Text,
                 OutcomeIndex = _outcomes.Count,
                 SendWindow = journey.SendWindow,
-                TimeZone = zone?.Id,
+                TimeZone = zone?.Zone.Id,
             });
             return true;
         }
 
-        private void DeferSend(JourneyDefinition journey, JourneyInstance instance, EmailStep step, DateTimeOffset at, SendDeferral deferral)
+        private void DeferSend(JourneyDefinition journey, JourneyInstance instance, EmailStep step, DateTimeOffset at, SendDeferral deferral, CustomerZone? zone)
         {
             instance.Waiting = WaitingFor.SendSlot;
             instance.WakeAt = deferral.Until;
-            Record(at, journey, instance, step.Id, OutcomeKind.Deferred, deferral.Detail());
+            // zoneFallback only where the zone mattered: the send window, judged in a zone the profile did not name rightly.
+            Record(at, journey, instance, step.Id, OutcomeKind.Deferred,
+                [.. deferral.Detail(), ("zoneFallback", deferral.Reason == SendRules.SendWindowReason ? zone?.Unknown : null)]);
+        }
+
+        /// <summary>The customer's zone for this journey; a profile zone that fell back is remembered for the decision, so
+        /// the worker can warn about it even when no outcome shows it (a send inside the window goes out at once).</summary>
+        private CustomerZone ZoneOf(JourneyDefinition journey)
+        {
+            var zone = LocalClock.ZoneFor(State.Profile.TimeZone, journey.TimeZone);
+            if (zone.Unknown is { } unknown)
+                _unknownZones.Add(unknown);
+            return zone;
         }
 
         private void End(JourneyInstance instance, JourneyDefinition journey, DateTimeOffset at, InstanceStatus status, string reason, string? stepId)

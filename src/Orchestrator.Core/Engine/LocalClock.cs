@@ -10,16 +10,26 @@ namespace Orchestrator.Core.Engine;
 /// the gap that is still inside it, and when none is (02:30-03:00 on the night clocks jump from 02:00 to 03:00),
 /// at the next day's opening.
 /// </summary>
+/// <summary>The zone a customer's local times are computed in; <paramref name="Unknown"/> is the profile's zone name when
+/// it was not accepted and <paramref name="Zone"/> is the fallback used instead.</summary>
+public readonly record struct CustomerZone(TimeZoneInfo Zone, string? Unknown);
+
 public static class LocalClock
 {
     private static readonly ConcurrentDictionary<string, TimeZoneInfo?> Zones = new(StringComparer.Ordinal);
 
-    /// <summary>The profile's zone when valid, else the journey's <c>time_zone</c>, else UTC.</summary>
-    public static TimeZoneInfo ZoneFor(string? profileZone, TimeZoneInfo? journeyZone)
+    /// <summary>
+    /// The profile's zone when it is one <see cref="JourneyLoader.TryFindZone"/> accepts, else the journey's
+    /// <c>time_zone</c>, else UTC. A profile zone that was given but not accepted comes back as
+    /// <see cref="CustomerZone.Unknown"/>, so that the outcome using the zone can say so instead of falling back silently.
+    /// </summary>
+    public static CustomerZone ZoneFor(string? profileZone, TimeZoneInfo? journeyZone)
     {
-        if (profileZone is not null && Zones.GetOrAdd(profileZone, id => JourneyLoader.TryFindZone(id, out var z) ? z : null) is { } zone)
-            return zone;
-        return journeyZone ?? TimeZoneInfo.Utc;
+        if (string.IsNullOrWhiteSpace(profileZone))
+            return new CustomerZone(journeyZone ?? TimeZoneInfo.Utc, null);
+        if (Zones.GetOrAdd(profileZone, id => JourneyLoader.TryFindZone(id, out var z) ? z : null) is { } zone)
+            return new CustomerZone(zone, null);
+        return new CustomerZone(journeyZone ?? TimeZoneInfo.Utc, profileZone);
     }
 
     public static DateTimeOffset ToInstant(DateTime local, TimeZoneInfo zone)

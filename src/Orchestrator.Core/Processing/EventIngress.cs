@@ -69,7 +69,10 @@ public sealed partial class EventIngress(EventProcessor processor, IJourneyCatal
         return new IngestResult(evt.EventId, IngestStatus.Processed, warning, decision.Outcomes.Count, decision.Sends.Count);
     }
 
-    /// <summary>The same rules as <see cref="EventJson"/>, for events that arrive already typed (AMQP).</summary>
+    /// <summary>
+    /// The rules on an event's content, in one place: <see cref="EventJson"/> applies them to every event it reads (HTTP,
+    /// AMQP, the simulator's files), and <see cref="IngestAsync"/> to events built inside the process (the unsubscribe link).
+    /// </summary>
     public static string? Validate(CustomerEvent evt)
     {
         var missing = new[] { ("eventId", evt.EventId), ("customerId", evt.CustomerId), ("type", evt.Type) }

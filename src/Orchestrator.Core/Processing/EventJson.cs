@@ -111,15 +111,30 @@ public static partial class EventJson
             Properties = properties,
             Customer = customer,
         };
-        // Size limits and reserved types with rules of their own (a survey answer's metric and score) are checked
-        // here too, so the simulator's reader rejects what the worker rejects.
-        error = EventLimits.Problem(evt) ?? Analysis.FeedbackEvent.Validate(evt);
+        // The rules on the content (size limits, reserved types with rules of their own such as a survey answer's
+        // metric and score) are the ingress's, applied here too, so the simulator's reader rejects what the worker rejects.
+        error = EventIngress.Validate(evt);
         if (error is not null)
         {
             evt = null;
             return false;
         }
         return true;
+    }
+
+    /// <summary>A rejected event's id for its refusal, when it has a readable one (it may be the broken text itself).</summary>
+    public static string? EventIdOf(JsonElement item)
+    {
+        if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("eventId", out var id))
+            return null;
+        try
+        {
+            return id.ToString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The path of the first property name or string value that is not valid Unicode, or null.</summary>

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Orchestrator.Contracts;
 using Orchestrator.Core.Analysis;
 using Orchestrator.Core.Engine;
@@ -10,9 +12,13 @@ namespace Orchestrator.Core.Processing;
 /// The one way events and timers reach the engine, in the simulator and in the worker alike: deduplicate the
 /// event, load the customer, decide, and save everything the decision holds in one unit of work.
 /// </summary>
-public sealed class EventProcessor(JourneyEngine engine, IJourneyStore store, Func<JourneyCatalog> catalog, AnalysisOptions? analysis = null)
+public sealed partial class EventProcessor(JourneyEngine engine, IJourneyStore store, Func<JourneyCatalog> catalog, AnalysisOptions? analysis = null,
+    ILogger<EventProcessor>? logger = null)
 {
     private readonly AnalysisOptions _analysis = analysis ?? new AnalysisOptions();
+
+    // A publisher that sends a misspelt zone sends it for many customers: one warning per name and process, not per decision.
+    private readonly ConcurrentDictionary<string, byte> _unknownZonesWarned = new(StringComparer.Ordinal);
 
     /// <summary>The decision, or null when the event id was processed before.</summary>
     public async Task<Decision?> ProcessEventAsync(CustomerEvent evt, CancellationToken cancellationToken)
@@ -28,6 +34,7 @@ public sealed class EventProcessor(JourneyEngine engine, IJourneyStore store, Fu
         await unit.SaveAsync(decision, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
         OrchestratorMetrics.Decision("event");
+        WarnAboutUnknownZones(decision);
         return decision;
     }
 
@@ -42,6 +49,21 @@ public sealed class EventProcessor(JourneyEngine engine, IJourneyStore store, Fu
         await unit.SaveAsync(decision, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
         OrchestratorMetrics.Decision("timer");
+        WarnAboutUnknownZones(decision);
         return decision;
     }
+
+    private void WarnAboutUnknownZones(Decision decision)
+    {
+        if (logger is null)
+            return;
+        foreach (var zone in decision.UnknownTimeZones)
+        {
+            if (_unknownZonesWarned.TryAdd(zone, 0))
+                LogUnknownZone(logger, zone, decision.State.CustomerId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Time zone {TimeZone} (customer {CustomerId}) is not an IANA zone name such as Europe/Amsterdam; its customers' local times use the journey's time_zone or UTC, and outcomes show zoneFallback. Logged once per zone name")]
+    private static partial void LogUnknownZone(ILogger logger, string timeZone, string customerId);
 }

@@ -80,7 +80,7 @@ public static class EndpointExtensions
                 {
                     OrchestratorMetrics.Event(IngestStatus.Rejected);
                     rejected++;
-                    results.Add(new { index = i, eventId = EventIdOf(items[i]), status = "rejected", message = error });
+                    results.Add(new { index = i, eventId = EventJson.EventIdOf(items[i]), status = "rejected", message = error });
                     continue;
                 }
                 IngestResult result;
@@ -91,7 +91,7 @@ public static class EndpointExtensions
                 catch (StoreUnavailableException ex)
                 {
                     // Nothing of this event or the ones after it was recorded: the client sends them again later.
-                    return Unavailable(ex, batch ? results : null, items.Skip(i).Select(EventIdOf).ToList());
+                    return Unavailable(ex, batch ? results : null, items.Skip(i).Select(EventJson.EventIdOf).ToList());
                 }
                 if (result.Status == IngestStatus.Rejected)
                     rejected++;
@@ -191,21 +191,6 @@ public static class EndpointExtensions
             status = report.Status.ToString().ToLowerInvariant(),
             checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString().ToLowerInvariant(), description = e.Value.Description }),
         }));
-    }
-
-    /// <summary>A rejected event's id for the answer, when it has a readable one (it may be the broken text itself).</summary>
-    private static string? EventIdOf(JsonElement item)
-    {
-        if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("eventId", out var id))
-            return null;
-        try
-        {
-            return id.ToString();
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
     }
 
     /// <summary>Compares a presented secret without leaking, by its timing, how much of it was right.</summary>

@@ -192,6 +192,33 @@ public sealed class SendingRuleTests
     }
 
     [Fact]
+    public void A_send_deferred_by_the_window_with_a_profile_zone_that_is_no_iana_name_uses_the_journey_zone_and_says_so()
+    {
+        using var h = TwoMails(Window);
+
+        // Friday 23:00 UTC is Saturday 00:00 in Amsterdam (the journey's zone): closed until Monday 09:00 Amsterdam,
+        // 08:00 UTC. In EST (UTC-5, Friday 18:00) the window would open Monday 09:00 EST, 14:00 UTC.
+        h.Event("news.start", "2026-03-06T23:00:00Z", customer: """{"email":"ann@example.com","firstName":"Ann","timeZone":"EST"}""");
+
+        var deferred = h.Single(OutcomeKind.Deferred);
+        Assert.Equal("2026-03-09T08:00:00Z", EngineHarness.Detail(deferred, "until"));
+        Assert.Equal("Europe/Amsterdam", EngineHarness.Detail(deferred, "zone"));
+        Assert.Equal("EST", EngineHarness.Detail(deferred, "zoneFallback"));
+    }
+
+    [Fact]
+    public void A_send_inside_the_window_of_the_fallback_zone_goes_at_once_and_the_decision_names_the_unknown_zone()
+    {
+        using var h = TwoMails(Window);
+
+        // Monday 10:00 UTC = 11:00 Amsterdam: open, so no outcome shows the zone; the decision still names it for the log.
+        h.Event("news.start", "2026-03-02T10:00:00Z", customer: """{"email":"ann@example.com","firstName":"Ann","timeZone":"Europe/Amsterdm"}""");
+
+        Assert.Equal(EngineHarness.At("2026-03-02T10:00:00Z"), h.Sends[0].At);
+        Assert.Equal(["Europe/Amsterdm"], h.Decisions[0].UnknownTimeZones);
+    }
+
+    [Fact]
     public void A_send_inside_the_window_goes_at_once_and_the_closing_time_is_exclusive()
     {
         using var h = TwoMails(Window);

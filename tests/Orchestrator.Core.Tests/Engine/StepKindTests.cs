@@ -162,6 +162,52 @@ public sealed class StepKindTests
         Assert.Equal(EngineHarness.At("2026-03-06T09:00:00Z"), Assert.Single(h.Sends).At);
     }
 
+    [Theory]
+    [InlineData("Europe/Amsterdm")]
+    [InlineData("+01:00")]
+    [InlineData("EST")]
+    [InlineData("Eastern Standard Time")]
+    public void Wait_until_with_a_profile_zone_that_is_no_iana_name_uses_the_journey_zone_and_says_so(string badZone)
+    {
+        using var h = WaitUntil("""{ time: "09:00" }""", timeZone: "America/New_York");
+
+        // 02:00 in New York (UTC-5 on 2 March): 09:00 New York is 14:00 UTC, not 09:00 UTC (the profile's zone read as UTC)
+        // nor, for EST, 14:00 by luck: EST would be right today and an hour off all summer.
+        h.Event("signed.up", "2026-03-02T07:00:00Z", customer: $$"""{"email":"ann@example.com","timeZone":"{{badZone}}"}""");
+        h.AdvanceTo("2026-03-10T00:00:00Z");
+
+        Assert.Equal(EngineHarness.At("2026-03-02T14:00:00Z"), Assert.Single(h.Sends).At);
+        var waiting = h.OutcomesOf(OutcomeKind.Waiting).Single();
+        Assert.Equal("America/New_York", EngineHarness.Detail(waiting, "zone"));
+        Assert.Equal(badZone, EngineHarness.Detail(waiting, "zoneFallback"));
+        Assert.Equal([badZone], h.Decisions[0].UnknownTimeZones);
+    }
+
+    [Fact]
+    public void Wait_until_with_an_unknown_profile_zone_and_no_journey_zone_uses_utc_and_says_so()
+    {
+        using var h = WaitUntil("""{ time: "09:00" }""");
+
+        h.Event("signed.up", "2026-03-02T07:00:00Z", customer: """{"email":"ann@example.com","timeZone":"Europe/Amsterdm"}""");
+        h.AdvanceTo("2026-03-10T00:00:00Z");
+
+        Assert.Equal(EngineHarness.At("2026-03-02T09:00:00Z"), Assert.Single(h.Sends).At);
+        var waiting = h.OutcomesOf(OutcomeKind.Waiting).Single();
+        Assert.Equal("UTC", EngineHarness.Detail(waiting, "zone"));
+        Assert.Equal("Europe/Amsterdm", EngineHarness.Detail(waiting, "zoneFallback"));
+    }
+
+    [Fact]
+    public void Wait_until_in_a_known_profile_zone_records_no_fallback()
+    {
+        using var h = WaitUntil("""{ time: "09:00" }""", timeZone: "America/New_York");
+
+        h.Event("signed.up", "2026-03-02T10:00:00Z", customer: """{"email":"ann@example.com","timeZone":"Europe/Amsterdam"}""");
+
+        Assert.Null(EngineHarness.Detail(h.OutcomesOf(OutcomeKind.Waiting).Single(), "zoneFallback"));
+        Assert.Empty(h.Decisions[0].UnknownTimeZones);
+    }
+
     [Fact]
     public void Wait_until_uses_the_journey_time_zone_when_the_profile_has_none()
     {

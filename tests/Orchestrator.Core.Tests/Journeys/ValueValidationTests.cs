@@ -289,6 +289,53 @@ public sealed class ValueValidationTests : IDisposable
         Expect.ErrorCount(result, 1);
     }
 
+    [Theory]
+    [InlineData("EST")]
+    [InlineData("CET")]
+    [InlineData("W. Europe Standard Time")]
+    [InlineData("+01:00")]
+    [InlineData("europe/amsterdam")]
+    public void Abbreviations_windows_names_and_offsets_are_not_accepted_as_time_zones(string zone)
+    {
+        var file = _folder.Journey("demo.yaml", $$"""
+            id: demo
+            name: Demo
+            entry:
+              event: x
+            time_zone: "{{zone}}"
+            steps:
+              - id: pause
+                wait: 1h
+            """);
+
+        var result = _folder.Load();
+
+        // Column 13: the value inside its quotes.
+        Expect.Error(result, file, 5, 13, $"time_zone '{zone}' is not a known IANA time zone");
+        Expect.ErrorCount(result, 1);
+    }
+
+    [Theory]
+    [InlineData("UTC")]
+    [InlineData("Etc/UTC")]
+    [InlineData("America/Argentina/Buenos_Aires")]
+    [InlineData("Asia/Kolkata")]
+    public void Iana_area_and_location_names_and_utc_are_time_zones(string zone)
+    {
+        _folder.Journey("demo.yaml", $$"""
+            id: demo
+            name: Demo
+            entry:
+              event: x
+            time_zone: {{zone}}
+            steps:
+              - id: pause
+                wait: 1h
+            """);
+
+        Expect.NoDiagnostics(_folder.Load());
+    }
+
     [Fact]
     public void An_invalid_on_change_is_reported_at_its_value()
     {
