@@ -54,7 +54,9 @@ public sealed class JourneyEngine
         ApplyReserved(run.State, evt);
         var eventValue = EventValue(evt);
 
-        foreach (var instance in run.State.Instances.Where(i => i.Status == InstanceStatus.Active).OrderBy(i => i.EnteredAt).ThenBy(i => i.Id, StringComparer.Ordinal).ToList())
+        // Higher priority first (the frequency cap may let only the first send), then the order they entered in.
+        foreach (var instance in run.State.Instances.Where(i => i.Status == InstanceStatus.Active)
+                     .OrderByDescending(i => catalog.PriorityOf(i.JourneyId, i.Version)).ThenBy(i => i.EnteredAt).ThenBy(i => i.Id, StringComparer.Ordinal).ToList())
         {
             if (at < instance.EnteredAt || run.Resolve(instance, at) is not { } journey)
                 continue;
@@ -268,7 +270,8 @@ public sealed class JourneyEngine
             return new Decision(State, _outcomes, _sends, wakeups) { UnknownTimeZones = [.. _unknownZones] };
         }
 
-        /// <summary>Fires every timer due at or before <paramref name="until"/>, earliest first, each at its own due time.</summary>
+        /// <summary>Fires every timer due at or before <paramref name="until"/>, earliest first, each at its own due time;
+        /// timers due at the same instant in <see cref="JourneyCatalog.CompareForCap"/> order, then by instance id.</summary>
         public void AdvanceTimers(DateTimeOffset until)
         {
             while (true)
@@ -277,7 +280,7 @@ public sealed class JourneyEngine
                 foreach (var instance in State.Instances)
                 {
                     if (instance.Status == InstanceStatus.Active && instance.WakeAt is { } wake && wake <= until && !_held.Contains(instance)
-                        && (due is null || wake < due.WakeAt || (wake == due.WakeAt && string.CompareOrdinal(instance.Id, due.Id) < 0)))
+                        && (due is null || wake < due.WakeAt || (wake == due.WakeAt && FiresBefore(instance, due))))
                         due = instance;
                 }
                 if (due is null)
@@ -294,6 +297,12 @@ public sealed class JourneyEngine
                 if (due.Status == InstanceStatus.Active)
                     OnTimer(journey, due, at);
             }
+        }
+
+        private bool FiresBefore(JourneyInstance a, JourneyInstance b)
+        {
+            var order = JourneyCatalog.CompareForCap(catalog.PriorityOf(a.JourneyId, a.Version), a.JourneyId, catalog.PriorityOf(b.JourneyId, b.Version), b.JourneyId);
+            return order < 0 || (order == 0 && string.CompareOrdinal(a.Id, b.Id) < 0);
         }
 
         /// <summary>

@@ -14,7 +14,8 @@ public sealed class JourneyCatalog
     {
         foreach (var journey in earlierVersions ?? [])
             _versions[(journey.Id, journey.Version)] = journey;
-        foreach (var journey in latest.OrderBy(j => j.Id, StringComparer.Ordinal))
+        // In cap order, so that EnteredBy tries the entries of one event in that order.
+        foreach (var journey in latest.Order(Comparer<JourneyDefinition>.Create((a, b) => CompareForCap(a.Priority, a.Id, b.Priority, b.Id))))
         {
             _latest[journey.Id] = journey;
             _versions[(journey.Id, journey.Version)] = journey;
@@ -32,6 +33,19 @@ public sealed class JourneyCatalog
 
     public JourneyDefinition? Find(string journeyId, string version) => _versions.GetValueOrDefault((journeyId, version));
 
+    /// <summary>
+    /// The order in which journeys compete for a customer's inbox when the frequency cap lets only some of them send:
+    /// higher <c>priority</c> first, then the journey id (ordinal), so the winner never depends on file names or event ids.
+    /// The one rule for entries of one event, instances one event resumes and timers due at the same instant.
+    /// </summary>
+    public static int CompareForCap(int priorityA, string idA, int priorityB, string idB) =>
+        priorityA != priorityB ? priorityB.CompareTo(priorityA) : string.CompareOrdinal(idA, idB);
+
+    /// <summary>The journey's priority as its latest version says (the marketer's current intent, also for instances
+    /// pinned to an earlier version), else the pinned version's; 0 for a journey no longer known.</summary>
+    public int PriorityOf(string journeyId, string version) => (LatestOf(journeyId) ?? Find(journeyId, version))?.Priority ?? 0;
+
+    /// <summary>The journeys <paramref name="eventType"/> can start, in <see cref="CompareForCap"/> order.</summary>
     public IReadOnlyList<JourneyDefinition> EnteredBy(string eventType) =>
         _byEntryEvent.TryGetValue(eventType, out var list) ? list : [];
 

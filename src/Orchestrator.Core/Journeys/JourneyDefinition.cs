@@ -21,6 +21,10 @@ public sealed class JourneyDefinition
     public SendWindow? SendWindow { get; init; }
     public TimeZoneInfo? TimeZone { get; init; }
     public OnChange OnChange { get; init; } = OnChange.Pin;
+
+    /// <summary>Which journey goes first when the frequency cap lets only some send (see <see cref="JourneyCatalog.CompareForCap"/>); default 0.</summary>
+    public int Priority { get; init; }
+
     public required IReadOnlyList<Step> Steps { get; init; }
     public required IReadOnlyDictionary<string, EmailTemplate> Templates { get; init; }
 

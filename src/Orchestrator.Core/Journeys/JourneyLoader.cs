@@ -23,7 +23,7 @@ public sealed record LoadResult(IReadOnlyList<JourneyDefinition> Journeys, IRead
 /// </summary>
 public static partial class JourneyLoader
 {
-    private static readonly string[] RootKeys = ["id", "name", "description", "phase", "entry", "goal", "exit", "send_window", "time_zone", "on_change", "steps"];
+    private static readonly string[] RootKeys = ["id", "name", "description", "phase", "entry", "goal", "exit", "send_window", "time_zone", "on_change", "priority", "steps"];
     private static readonly string[] EntryKeys = ["event", "when", "key", "reentry"];
     private static readonly string[] GoalKeys = ["event", "when", "within", "exit"];
     private static readonly string[] ExitKeys = ["event", "when"];
@@ -173,6 +173,7 @@ public static partial class JourneyLoader
             var window = ParseSendWindow(root);
             var zone = ParseTimeZone(root);
             var onChange = ParseOnChange(root);
+            var priority = ParsePriority(root);
             var usedTemplates = new SortedDictionary<string, TemplateLibrary.Loaded>(StringComparer.Ordinal);
             var steps = ParseSteps(root, usedTemplates, out var allStepsParsed);
             CheckGraph(steps, allStepsParsed);
@@ -193,6 +194,7 @@ public static partial class JourneyLoader
                 SendWindow = window,
                 TimeZone = zone,
                 OnChange = onChange,
+                Priority = priority,
                 Steps = steps,
                 Templates = usedTemplates.Where(t => t.Value.Template is not null).ToDictionary(t => t.Key, t => t.Value.Template!, StringComparer.Ordinal),
                 Source = new JourneySource(Path.GetFileName(file), text,
@@ -333,6 +335,16 @@ public static partial class JourneyLoader
                 return zone;
             Error(ValueAt(node), $"time_zone '{value}' is not a known IANA time zone{Suggest.DidYouMean(value, AcceptedZoneNames)}; write one like 'Europe/Amsterdam' or 'America/New_York'");
             return null;
+        }
+
+        private int ParsePriority(YamlMappingNode root)
+        {
+            if (Get(root, "priority") is not { } node || Scalar(node, "priority") is not { } value)
+                return 0;
+            if (int.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var priority))
+                return priority;
+            Error(ValueAt(node), $"priority '{value}' must be a whole number (higher goes first when the frequency cap lets only some journeys send; default 0)");
+            return 0;
         }
 
         private OnChange ParseOnChange(YamlMappingNode root)

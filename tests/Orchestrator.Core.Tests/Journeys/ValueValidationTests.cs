@@ -336,6 +336,53 @@ public sealed class ValueValidationTests : IDisposable
         Expect.NoDiagnostics(_folder.Load());
     }
 
+    [Theory]
+    [InlineData("", 0)]
+    [InlineData("priority: 10", 10)]
+    [InlineData("priority: -3", -3)]
+    [InlineData("priority: +2", 2)]
+    public void Priority_is_a_whole_number_and_defaults_to_0(string line, int expected)
+    {
+        _folder.Journey("demo.yaml", $$"""
+            id: demo
+            name: Demo
+            {{line}}
+            entry:
+              event: x
+            steps:
+              - id: pause
+                wait: 1h
+            """);
+
+        var result = _folder.Load();
+
+        Expect.NoDiagnostics(result);
+        Assert.Equal(expected, Assert.Single(result.Journeys).Priority);
+    }
+
+    [Theory]
+    [InlineData("high")]
+    [InlineData("1.5")]
+    [InlineData("99999999999")]
+    public void A_priority_that_is_not_a_whole_number_is_reported_at_its_value(string value)
+    {
+        var file = _folder.Journey("demo.yaml", $$"""
+            id: demo
+            name: Demo
+            priority: {{value}}
+            entry:
+              event: x
+            steps:
+              - id: pause
+                wait: 1h
+            """);
+
+        var result = _folder.Load();
+
+        Expect.Error(result, file, 3, 11, $"priority '{value}' must be a whole number");
+        Expect.ErrorCount(result, 1);
+    }
+
     [Fact]
     public void An_invalid_on_change_is_reported_at_its_value()
     {
