@@ -9,7 +9,7 @@ set -euo pipefail
 
 # chromium: Debian's own build, for the page tests. Playwright cannot download its browsers on a closed network, so the
 # tests point it at /usr/bin/chromium instead.
-packages=(rabbitmq-server python3-aiosmtpd python3-pika chromium)
+packages=(rabbitmq-server python3-aiosmtpd python3-pika python3-dkim chromium)
 ping_timeout_seconds=${RABBITMQ_START_TIMEOUT:-90}
 
 # Whichever Erlang process starts the port mapper first (the broker or a CLI tool) binds it here: loopback only.
@@ -18,7 +18,7 @@ export ERL_EPMD_ADDRESS=127.0.0.1
 log() { echo "services.sh: $*" >&2; }
 
 # Debian's python3-aiosmtpd lives in /usr/lib/python3/dist-packages, which only the system interpreter sees.
-have_aiosmtpd() { /usr/bin/python3 -c 'import aiosmtpd, pika' >/dev/null 2>&1; }
+have_aiosmtpd() { /usr/bin/python3 -c 'import aiosmtpd, pika, dkim' >/dev/null 2>&1; }
 have_rabbitmq() { command -v rabbitmq-server >/dev/null 2>&1 && command -v rabbitmq-diagnostics >/dev/null 2>&1; }
 # The path the page tests launch (Support/Chromium.cs), not whatever "chromium" is first on PATH.
 have_chromium() { [ -x /usr/bin/chromium ]; }

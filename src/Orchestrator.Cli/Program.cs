@@ -16,6 +16,7 @@ internal static class Program
             BenchCommand.Create(),
             ReportCommand.Create(),
             TraceCommand.Create(),
+            DbCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -8,6 +8,8 @@ namespace Orchestrator.Email;
 /// <summary>Turns an <see cref="EmailToSend"/> into the MIME message that SMTP sends and the pickup folder stores.</summary>
 internal sealed class EmailMessageFactory(EmailOptions options, string defaultFrom, TimeProvider time)
 {
+    private readonly DkimSigning? _dkim = DkimSigning.For(options);
+
     public const string JourneyHeader = "X-Orchestrator-Journey";
     public const string StepHeader = "X-Orchestrator-Step";
     public const string SendKeyHeader = "X-Orchestrator-Send-Key";
@@ -48,6 +50,7 @@ internal sealed class EmailMessageFactory(EmailOptions options, string defaultFr
         // Chooses every part's transfer encoding now, for 7-bit transport, so the pickup file holds the exact bytes
         // SMTP would send (MailKit would otherwise pick per server, depending on 8BITMIME).
         message.Prepare(EncodingConstraint.SevenBit);
+        _dkim?.Sign(message);
         return message;
     }
 

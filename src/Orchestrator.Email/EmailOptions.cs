@@ -76,6 +76,22 @@ public sealed class EmailOptions
 
     public const string DevelopmentUnsubscribeSecret = "development-only-unsubscribe-secret";
 
+    /// <summary>
+    /// DKIM signing (RFC 6376, rsa-sha256, relaxed/relaxed), which mailbox providers require of bulk senders: the signing
+    /// domain (<c>d=</c>, normally the From domain), the selector (<c>s=</c>; the public key is published in DNS at
+    /// <c>{selector}._domainkey.{domain}</c>) and the PEM file of the private key. All three or none; default none.
+    /// </summary>
+    public string? DkimDomain { get; set; }
+
+    /// <inheritdoc cref="DkimDomain"/>
+    public string? DkimSelector { get; set; }
+
+    /// <inheritdoc cref="DkimDomain"/>
+    public string? DkimPrivateKeyFile { get; set; }
+
+    /// <summary>Whether mail is DKIM-signed.</summary>
+    public bool SignsDkim => !string.IsNullOrEmpty(DkimDomain);
+
     /// <summary>Attempts per email (first try included) before a transient failure becomes <c>failed</c>. Default 5.</summary>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 5;

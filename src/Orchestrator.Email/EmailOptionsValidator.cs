@@ -33,6 +33,12 @@ internal sealed class EmailOptionsValidator(Microsoft.Extensions.Hosting.IHostEn
         if (Core.Ports.SecretRules.Problem(options.UnsubscribeSecret, environment is null || Microsoft.Extensions.Hosting.HostEnvironmentEnvExtensions.IsDevelopment(environment)) is { } problem)
             failures.Add($"UnsubscribeSecret {problem} (anyone who knows it can unsubscribe any customer).");
 
+        var dkim = new[] { options.DkimDomain, options.DkimSelector, options.DkimPrivateKeyFile }.Count(v => !string.IsNullOrEmpty(v));
+        if (dkim is 1 or 2)
+            failures.Add("DkimDomain, DkimSelector and DkimPrivateKeyFile go together: set all three to sign mail, or none.");
+        else if (dkim == 3 && DkimSigning.Problem(options) is { } keyProblem)
+            failures.Add(keyProblem);
+
         if (options.RetryDelays is { } delays && delays.Any(d => d <= TimeSpan.Zero))
             failures.Add("RetryDelays must all be positive.");
 

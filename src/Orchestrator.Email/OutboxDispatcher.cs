@@ -4,13 +4,16 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orchestrator.Core.Engine;
 using Orchestrator.Core.Ports;
+using Orchestrator.Core.Processing;
 
 namespace Orchestrator.Email;
 
 /// <summary>
 /// Delivers the outbox: claims due sends, hands each to the <see cref="IEmailSender"/> (as many at once as there
 /// are pooled connections) and records what happened: sent, failed with the server's reply, or queued again with
-/// exponential backoff until <see cref="EmailOptions.MaxAttempts"/>.
+/// exponential backoff until <see cref="EmailOptions.MaxAttempts"/>. Just before a send is handed over, its send
+/// window and the frequency cap are judged again at the real time (<see cref="SendRules"/>): a mail can be handed over
+/// hours after it was decided, and one the rules hold goes back to the queue until they allow it.
 /// </summary>
 /// <remarks>
 /// The worker calls <see cref="Wake"/> after committing a decision with sends, so a new email leaves at once
@@ -21,9 +24,16 @@ public sealed partial class OutboxDispatcher : BackgroundService
     // After the outbox itself failed (database down), wait this long before trying again, not just a poll interval.
     private static readonly TimeSpan OutboxErrorDelay = TimeSpan.FromSeconds(5);
 
+    // Recording a send's result is tried again after these pauses (the last repeating) for a quarter of AbandonAfter,
+    // so a sweep never reports 'unknown' a send whose result this worker still holds.
+    private static readonly TimeSpan[] RecordRetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)];
+    private TimeSpan RecordRetryWindow => _options.AbandonAfter / 4;
+    private CancellationToken _stopping;
+
     private readonly IOutbox _outbox;
     private readonly IEmailSender _sender;
     private readonly EmailOptions _options;
+    private readonly FrequencyCap? _cap;
     private readonly TimeProvider _time;
     private readonly ILogger<OutboxDispatcher> _logger;
     // Never disposed: Wake() may be called by the worker during shutdown, and without its AvailableWaitHandle a
@@ -35,11 +45,12 @@ public sealed partial class OutboxDispatcher : BackgroundService
     private readonly ConcurrentDictionary<string, Attempts> _attempts = new(StringComparer.Ordinal);
     private DateTimeOffset _nextPrune;
 
-    public OutboxDispatcher(IOutbox outbox, IEmailSender sender, IOptions<EmailOptions> options, TimeProvider time, ILogger<OutboxDispatcher> logger)
+    public OutboxDispatcher(IOutbox outbox, IEmailSender sender, IOptions<EmailOptions> options, IOptions<SendingOptions> sending, TimeProvider time, ILogger<OutboxDispatcher> logger)
     {
         _outbox = outbox;
         _sender = sender;
         _options = options.Value;
+        _cap = FrequencyCap.From(sending.Value);
         _time = time;
         _logger = logger;
     }
@@ -59,6 +70,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        _stopping = stoppingToken;
         await Task.Yield();
         try
         {
@@ -89,9 +101,10 @@ public sealed partial class OutboxDispatcher : BackgroundService
                     await WaitForWorkAsync(stoppingToken).ConfigureAwait(false);
                     continue;
                 }
+                var allowed = await HoldWhatTheRulesHoldAsync(batch).ConfigureAwait(false);
                 // A full batch means more are probably due: claim again at once. Sends are not cancelled on shutdown
                 // (see DeliverAsync), so this finishes within the SMTP timeouts.
-                await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = _options.PoolSize },
+                await Parallel.ForEachAsync(allowed, new ParallelOptions { MaxDegreeOfParallelism = _options.PoolSize },
                     async (email, _) => await DeliverAsync(email).ConfigureAwait(false)).ConfigureAwait(false);
             }
         }
@@ -158,6 +171,70 @@ public sealed partial class OutboxDispatcher : BackgroundService
         stoppingToken.ThrowIfCancellationRequested();
     }
 
+    /// <summary>
+    /// The sends of the batch the rules let go now; the others are deferred with their reason. A customer's sends are
+    /// judged in the batch's order (oldest first), each one let go counting against the cap of the next. Not
+    /// cancellable, like delivery: a claimed send is best put back or sent, not left 'sending'.
+    /// </summary>
+    private async Task<List<EmailToSend>> HoldWhatTheRulesHoldAsync(IReadOnlyList<EmailToSend> batch)
+    {
+        var now = _time.GetUtcNow();
+        var claimed = batch.Select(e => e.SendKey).ToHashSet(StringComparer.Ordinal);
+        var allowed = new List<EmailToSend>(batch.Count);
+        foreach (var sends in batch.GroupBy(e => e.CustomerId, StringComparer.Ordinal))
+        {
+            List<DateTimeOffset> handedOff;
+            try
+            {
+                // The batch's own sends are 'sending' already but not handed over yet: they count once let go.
+                handedOff = _cap is null ? [] : [.. (await _outbox.HandOffsAsync(sends.Key, now - _cap.Period, CancellationToken.None).ConfigureAwait(false))
+                    .Where(h => !claimed.Contains(h.SendKey)).Select(h => h.At)];
+            }
+            catch (Exception ex)
+            {
+                // Without the count the cap cannot be judged: the customer's sends wait, as after a transient failure.
+                LogOutboxError(ex, "read hand-offs");
+                foreach (var email in sends)
+                    await RetryAfterOutboxErrorAsync(email, ex).ConfigureAwait(false);
+                continue;
+            }
+            foreach (var email in sends)
+            {
+                var deferral = SendRules.Judge(email.SendWindow, LocalClock.ZoneFor(email.TimeZone, null).Zone, _cap, handedOff, now);
+                if (deferral is null)
+                {
+                    allowed.Add(email);
+                    handedOff.Add(now);
+                    continue;
+                }
+                try
+                {
+                    await _outbox.DeferAsync(email, deferral, now, CancellationToken.None).ConfigureAwait(false);
+                    LogDeferred(email.SendKey, email.JourneyId, email.StepId, deferral.Reason, deferral.Until);
+                    OrchestratorMetrics.Send("deferred");
+                }
+                catch (Exception ex)
+                {
+                    // Not handed over, and it stays 'sending': reported 'unknown', visible rather than sent out of its window.
+                    LogRecordError(ex, email.SendKey, "deferred");
+                }
+            }
+        }
+        return allowed;
+    }
+
+    private async Task RetryAfterOutboxErrorAsync(EmailToSend email, Exception error)
+    {
+        try
+        {
+            await _outbox.RetryLaterAsync(email, $"hand-off check failed: {error.Message}", _time.GetUtcNow() + OutboxErrorDelay, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogRecordError(ex, email.SendKey, "queued");
+        }
+    }
+
     // Deliberately not cancellable: once claimed, a send is best finished and recorded, because one cut off in
     // the middle stays 'sending' and becomes 'unknown' at the next start. The SMTP timeouts bound how long it takes.
     private async Task DeliverAsync(EmailToSend email)
@@ -175,46 +252,75 @@ public sealed partial class OutboxDispatcher : BackgroundService
             result = new SendResult(SendStatus.TransientFailure, $"{ex.GetType().Name}: {ex.Message}");
         }
 
-        var now = _time.GetUtcNow();
-        try
+        // The mail server's answer is a fact: a database that cannot record it now (full, locked) is asked again for a
+        // while, so a send known to be sent or refused is recorded as such instead of becoming 'unknown'.
+        var giveUpAt = _time.GetUtcNow() + RecordRetryWindow;
+        for (var round = 0; ; round++)
         {
-            switch (result.Status)
+            try
             {
-                case SendStatus.Sent:
-                    await _outbox.MarkSentAsync(email, now, CancellationToken.None).ConfigureAwait(false);
-                    _attempts.TryRemove(email.SendKey, out _);
-                    LogSent(email.SendKey, email.JourneyId, email.StepId, attempt);
-                    break;
-                case SendStatus.PermanentFailure:
-                    var reason = result.Reply ?? "permanent failure";
-                    await _outbox.MarkFailedAsync(email, reason, now, CancellationToken.None).ConfigureAwait(false);
-                    if (result.MailboxUnknown)
-                        await _outbox.SuppressAddressAsync(email, reason, now, CancellationToken.None).ConfigureAwait(false);
-                    _attempts.TryRemove(email.SendKey, out _);
-                    LogFailed(email.SendKey, email.JourneyId, email.StepId, attempt, reason);
-                    break;
-                default:
-                    var transient = result.Reply ?? "transient failure";
-                    if (attempt >= _options.MaxAttempts)
-                    {
-                        var gaveUp = $"gave up after {attempt} attempts: {transient}";
-                        await _outbox.MarkFailedAsync(email, gaveUp, now, CancellationToken.None).ConfigureAwait(false);
-                        _attempts.TryRemove(email.SendKey, out _);
-                        LogFailed(email.SendKey, email.JourneyId, email.StepId, attempt, gaveUp);
-                    }
-                    else
-                    {
-                        var retryAt = now + RetryDelay(attempt);
-                        await _outbox.RetryLaterAsync(email, transient, retryAt, CancellationToken.None).ConfigureAwait(false);
-                        LogRetry(email.SendKey, attempt, _options.MaxAttempts, retryAt, transient);
-                    }
-                    break;
+                await RecordAsync(email, result, attempt).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex)
+            {
+                if (_time.GetUtcNow() >= giveUpAt || _stopping.IsCancellationRequested)
+                {
+                    // The send stays 'sending' and will be reported 'unknown': visible, never silently repeated.
+                    LogRecordError(ex, email.SendKey, result.Status.ToString());
+                    return;
+                }
+                LogRecordRetry(email.SendKey, result.Status.ToString(), ex.Message);
+                try
+                {
+                    await Task.Delay(RecordRetryDelays[Math.Min(round, RecordRetryDelays.Length - 1)], _time, _stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Shutting down: one last try above, then it is reported.
+                }
             }
         }
-        catch (Exception ex)
+    }
+
+    private async Task RecordAsync(EmailToSend email, SendResult result, int attempt)
+    {
+        var now = _time.GetUtcNow();
+        switch (result.Status)
         {
-            // The send stays 'sending' and will be reported 'unknown': visible, never silently repeated.
-            LogRecordError(ex, email.SendKey, result.Status);
+            case SendStatus.Sent:
+                await _outbox.MarkSentAsync(email, now, CancellationToken.None).ConfigureAwait(false);
+                _attempts.TryRemove(email.SendKey, out _);
+                LogSent(email.SendKey, email.JourneyId, email.StepId, attempt);
+                OrchestratorMetrics.Send("sent");
+                break;
+            case SendStatus.PermanentFailure:
+                var reason = result.Reply ?? "permanent failure";
+                await _outbox.MarkFailedAsync(email, reason, now, CancellationToken.None).ConfigureAwait(false);
+                if (result.MailboxUnknown)
+                    await _outbox.SuppressAddressAsync(email, reason, now, CancellationToken.None).ConfigureAwait(false);
+                _attempts.TryRemove(email.SendKey, out _);
+                LogFailed(email.SendKey, email.JourneyId, email.StepId, attempt, reason);
+                OrchestratorMetrics.Send("failed");
+                break;
+            default:
+                var transient = result.Reply ?? "transient failure";
+                if (attempt >= _options.MaxAttempts)
+                {
+                    var gaveUp = $"gave up after {attempt} attempts: {transient}";
+                    await _outbox.MarkFailedAsync(email, gaveUp, now, CancellationToken.None).ConfigureAwait(false);
+                    _attempts.TryRemove(email.SendKey, out _);
+                    LogFailed(email.SendKey, email.JourneyId, email.StepId, attempt, gaveUp);
+                    OrchestratorMetrics.Send("failed");
+                }
+                else
+                {
+                    var retryAt = now + RetryDelay(attempt);
+                    await _outbox.RetryLaterAsync(email, transient, retryAt, CancellationToken.None).ConfigureAwait(false);
+                    LogRetry(email.SendKey, attempt, _options.MaxAttempts, retryAt, transient);
+                    OrchestratorMetrics.Send("retried");
+                }
+                break;
         }
     }
 
@@ -250,12 +356,18 @@ public sealed partial class OutboxDispatcher : BackgroundService
     [LoggerMessage(Level = LogLevel.Information, Message = "Send {SendKey} attempt {Attempt} of {MaxAttempts} failed, retrying at {RetryAt}: {Reason}")]
     private partial void LogRetry(string sendKey, int attempt, int maxAttempts, DateTimeOffset retryAt, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Send {SendKey} ({JourneyId}/{StepId}) held at hand-off by the {Reason} rule until {Until}")]
+    private partial void LogDeferred(string sendKey, string journeyId, string stepId, string reason, DateTimeOffset until);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} sends left 'sending' by {WorkerId} or for over {AbandonAfter} are now 'unknown'")]
     private partial void LogAbandoned(int count, string workerId, TimeSpan abandonAfter);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Outbox {Operation} failed; trying again shortly")]
     private partial void LogOutboxError(Exception exception, string operation);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record result {Status} of send {SendKey} yet, trying again: {Reason}")]
+    private partial void LogRecordRetry(string sendKey, string status, string reason);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not record result {Status} of send {SendKey}; it stays 'sending' and will be reported 'unknown'")]
-    private partial void LogRecordError(Exception exception, string sendKey, SendStatus status);
+    private partial void LogRecordError(Exception exception, string sendKey, string status);
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Core.Ports;
 using Orchestrator.Core.Processing;
 
 namespace Orchestrator.Messaging;
@@ -48,6 +49,7 @@ public sealed partial class EventConsumer(EventIngress ingress, ILogger<EventCon
         if (!EventJson.TryRead(json, out var evt, out var error))
         {
             LogUnreadable(logger, EventJson.EventIdOf(json) ?? "(no eventId)", error!);
+            OrchestratorMetrics.Event(IngestStatus.Rejected);
             throw Rejected(EventJson.EventIdOf(json), error!);
         }
         var result = await ingress.IngestAsync(evt!, context.CancellationToken).ConfigureAwait(false);
@@ -73,9 +75,17 @@ public sealed class EventConsumerDefinition : ConsumerDefinition<EventConsumer>
     {
         // Database contention and the like pass; a malformed event never will, so it skips the retries. A partition
         // decides one event at a time, so a retry holds back the events behind it and the customer's order is kept.
+        // A database that cannot record (gone, full, locked, unreachable) is no fault of the event: it is tried again
+        // for as long as that lasts, never moved to the error queue, and left unacknowledged when the worker stops.
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Handle<StoreUnavailableException>();
+            r.Exponential(int.MaxValue, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
+        });
         endpointConfigurator.UseMessageRetry(r =>
         {
             r.Intervals(100, 500, 2_000, 5_000);
+            r.Ignore<StoreUnavailableException>();
             r.Ignore<InvalidEventException>();
             r.Ignore<JsonException>();
         });

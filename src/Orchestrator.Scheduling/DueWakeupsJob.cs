@@ -13,7 +13,7 @@ namespace Orchestrator.Scheduling;
 [DisallowConcurrentExecution]
 public sealed partial class DueWakeupsJob(
     IWakeupStore wakeups, EventProcessor processor, OutboxSignal outbox, TimeProvider time,
-    IOptions<SchedulingOptions> options, ILogger<DueWakeupsJob> logger) : IJob
+    IOptions<SchedulingOptions> options, SchedulerHeartbeat heartbeat, ILogger<DueWakeupsJob> logger) : IJob
 {
     public static readonly JobKey Key = new("due-wakeups", "orchestrator");
 
@@ -24,6 +24,8 @@ public sealed partial class DueWakeupsJob(
         {
             var now = time.GetUtcNow();
             var customers = await wakeups.ClaimDueAsync(now, o.BatchSize, TimeSpan.FromSeconds(o.LeaseSeconds), cancellationToken).ConfigureAwait(false);
+            // Each claim is a sign of life, so a long backlog is not taken for a stopped scheduler.
+            heartbeat.Ran();
             if (customers.Count == 0)
                 return;
             await Parallel.ForEachAsync(customers, new ParallelOptions { MaxDegreeOfParallelism = o.Parallelism, CancellationToken = cancellationToken }, async (customer, ct) =>
@@ -36,6 +38,8 @@ public sealed partial class DueWakeupsJob(
                     if (decision.Sends.Count > 0)
                         outbox.Notify();
                     var late = decision.Outcomes.Count == 0 ? TimeSpan.Zero : time.GetUtcNow() - decision.Outcomes.Min(x => x.At);
+                    if (decision.Outcomes.Count > 0)
+                        OrchestratorMetrics.TimerLateness.Record(Math.Max(0, late.TotalSeconds));
                     if (late > TimeSpan.FromSeconds(30))
                         LogLate(logger, customer, late, decision.Outcomes.Count);
                 }

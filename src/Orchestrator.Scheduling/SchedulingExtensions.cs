@@ -21,6 +21,7 @@ public static class SchedulingExtensions
         if (options.Store == SchedulerStore.Sqlite)
             EnsureSqliteFolder(options.ConnectionString, builder.Environment.ContentRootPath);
 
+        builder.Services.AddSingleton<SchedulerHeartbeat>();
         builder.Services.AddQuartz(q =>
         {
             q.ConfigureScheduler(s => s.InstanceName = "orchestrator");
@@ -61,7 +62,16 @@ public static class SchedulingExtensions
         if (string.IsNullOrEmpty(dataSource) || dataSource == ":memory:")
             return;
         var folder = Path.GetDirectoryName(Path.GetFullPath(dataSource, contentRoot));
-        if (!string.IsNullOrEmpty(folder))
+        if (string.IsNullOrEmpty(folder))
+            return;
+        try
+        {
             Directory.CreateDirectory(folder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new OptionsValidationException(SchedulingOptions.SectionName, typeof(SchedulingOptions),
+                [$"{SchedulingOptions.SectionName}:ConnectionString: the folder {folder} for the schedule's SQLite file cannot be created: {ex.Message}"]);
+        }
     }
 }

@@ -15,16 +15,22 @@ public sealed class JourneyStorage
 {
     private readonly StorageDialect _dialect;
     private readonly TimeProvider _time;
+    private readonly GuardedJourneyStore _store;
+
+    // Health answers quickly: a database that makes a write wait longer than this is reported, not waited for.
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
 
     private JourneyStorage(StorageDialect dialect, TimeProvider time)
     {
         _dialect = dialect;
         _time = time;
-        Store = new RelationalJourneyStore(dialect, time);
+        _store = new GuardedJourneyStore(new RelationalJourneyStore(dialect, time), dialect);
+        Store = _store;
         Outbox = new RelationalOutbox(dialect, time);
         Wakeups = new RelationalWakeupStore(dialect);
         Outcomes = new RelationalOutcomeReader(dialect);
         Analysis = new RelationalAnalysisReader(dialect);
+        Versions = new RelationalJourneyVersionStore(dialect);
     }
 
     public StorageProvider Provider => _dialect.Provider;
@@ -44,6 +50,17 @@ public sealed class JourneyStorage
     /// <summary>The read side for reports, traces and maps, on connections of its own.</summary>
     public IAnalysisReader Analysis { get; }
 
+    /// <summary>The journey versions that have been in force, with their text.</summary>
+    public IJourneyVersionStore Versions { get; }
+
+    /// <summary>
+    /// Whether the database takes writes now (a write transaction begun and rolled back) and the last unit of work
+    /// committed: null when both hold, else why not, for <c>/health</c>.
+    /// </summary>
+    public async Task<string?> CheckAsync(CancellationToken cancellationToken) =>
+        await _dialect.ProbeAsync(ProbeTimeout, cancellationToken).ConfigureAwait(false)
+        ?? (_store.LastFailure is { } failure ? "the last unit of work failed: " + failure : null);
+
     /// <summary>Deletes events received before <paramref name="before"/> from the event log, in batches; returns how many.</summary>
     public Task<int> DeleteExpiredEventsAsync(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) =>
         EventLogCleanup.DeleteExpiredAsync(_dialect, before, batchSize, cancellationToken);
@@ -57,9 +74,12 @@ public sealed class JourneyStorage
     /// </summary>
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken)
     {
-        if (_dialect is SqliteDialect sqlite)
-            sqlite.EnsureFolder();
-        return Migrator.MigrateAsync(_dialect, _time, cancellationToken);
+        return _dialect.Guard(() =>
+        {
+            if (_dialect is SqliteDialect sqlite)
+                sqlite.EnsureFolder();
+            return Migrator.MigrateAsync(_dialect, _time, cancellationToken);
+        });
     }
 
     /// <summary>

@@ -28,6 +28,7 @@ public static class StorageExtensions
         builder.Services.AddSingleton<IWakeupStore>(sp => sp.GetRequiredService<JourneyStorage>().Wakeups);
         builder.Services.AddSingleton<IOutcomeReader>(sp => sp.GetRequiredService<JourneyStorage>().Outcomes);
         builder.Services.AddSingleton<IAnalysisReader>(sp => sp.GetRequiredService<JourneyStorage>().Analysis);
+        builder.Services.AddSingleton<IJourneyVersionStore>(sp => sp.GetRequiredService<JourneyStorage>().Versions);
         builder.Services.AddHostedService<StorageMigrationService>();
         builder.Services.AddOptions<AnalysisOptions>().BindConfiguration(AnalysisOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AnalysisOptions>, AnalysisOptionsValidator>();

@@ -33,7 +33,7 @@ public sealed class StorageOptions
     [Range(1, 3_600)]
     public int CommandTimeoutSeconds { get; set; } = 30;
 
-    /// <summary>Apply pending schema migrations when the host starts. Default true; with false, run <c>orchestrator db migrate</c> first.</summary>
+    /// <summary>Apply pending schema migrations when the host starts. Default true; with false, run <c>orchestrator db migrate</c> before the workers start.</summary>
     public bool MigrateOnStart { get; set; } = true;
 
     /// <summary>The connection string in effect: <see cref="ConnectionString"/>, or the SQLite default.</summary>

@@ -4,6 +4,7 @@ using Orchestrator.Core.Processing;
 using Orchestrator.Worker.Demo;
 using Orchestrator.Worker.Http;
 using Orchestrator.Worker.Journeys;
+using OpenTelemetry.Metrics;
 
 namespace Orchestrator.Worker;
 
@@ -20,7 +21,20 @@ public static class WorkerExtensions
             .Validate(o => o.FrequencyCap is null || Duration.TryParse(o.FrequencyCap.Period, out _), $"{SendingOptions.SectionName}:FrequencyCap:Period is not a duration: {Duration.Help}")
             .ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<Startup.ShutdownOptions>().BindConfiguration(Startup.ShutdownOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        // The host gives its services all but five seconds of the deadline; the deadline ends whatever still hangs.
+        builder.Services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<Startup.ShutdownOptions>>((host, shutdown) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(1, shutdown.Value.TimeoutSeconds - 5)));
+        builder.Services.AddHostedService<Startup.ShutdownDeadline>();
         builder.Services.AddSingleton<JourneyCatalogHost>();
+        builder.Services.AddSingleton<WorkerHealth>();
+        // Prometheus scrapes /metrics (MapOrchestratorEndpoints); the instruments are OrchestratorMetrics'.
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(OrchestratorMetrics.MeterName).AddPrometheusExporter());
+        builder.Services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database")
+            .AddCheck<TimersHealthCheck>("timers")
+            .AddCheck<IntakeHealthCheck>("intake")
+            .AddCheck<JourneysHealthCheck>("journeys");
         builder.Services.AddSingleton<IJourneyCatalogSource>(sp => sp.GetRequiredService<JourneyCatalogHost>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JourneyCatalogHost>());
         builder.Services.AddSingleton(sp => new JourneyEngine(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SendingOptions>>().Value, sp.GetRequiredService<TimeProvider>()));

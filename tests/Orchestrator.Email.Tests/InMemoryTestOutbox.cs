@@ -23,9 +23,13 @@ internal sealed class InMemoryTestOutbox : IOutbox
         public EmailToSend Email { get; } = email;
         public string Status { get; set; } = "queued";
         public DateTimeOffset DueAt { get; set; } = dueAt;
+        public DateTimeOffset? ClaimedAt { get; set; }
     }
 
     public List<AbandonCall> AbandonCalls { get; } = [];
+
+    /// <summary>Every deferral at hand-off, in order.</summary>
+    public List<SendDeferral> Deferrals { get; } = [];
 
     public IReadOnlyList<Call> Calls
     {
@@ -56,6 +60,7 @@ internal sealed class InMemoryTestOutbox : IOutbox
             foreach (var row in due)
             {
                 row.Status = "sending";
+                row.ClaimedAt = now;
                 _calls.Add(new Call("claim", row.Email.SendKey, null, now));
             }
             return Task.FromResult<IReadOnlyList<EmailToSend>>([.. due.Select(r => r.Email)]);
@@ -80,16 +85,46 @@ internal sealed class InMemoryTestOutbox : IOutbox
         return Record(email, "queued", reason, retryAt, "retry");
     }
 
+    public Task<IReadOnlyList<HandOff>> HandOffsAsync(string customerId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<HandOff>>([.. _rows.Values
+                .Where(r => r.Email.CustomerId == customerId && r.Status is ("sending" or "sent") && r.ClaimedAt > since)
+                .Select(r => new HandOff(r.Email.SendKey, r.ClaimedAt!.Value))]);
+        }
+    }
+
+    public Task DeferAsync(EmailToSend email, SendDeferral deferral, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _rows[email.SendKey].DueAt = deferral.Until;
+            _rows[email.SendKey].ClaimedAt = null;
+            Deferrals.Add(deferral);
+        }
+        return Record(email, "queued", deferral.Reason, now, "deferred");
+    }
+
     public Task<int> MarkAbandonedAsync(string? workerId, DateTimeOffset abandonedBefore, DateTimeOffset now, CancellationToken cancellationToken)
     {
         lock (_gate) AbandonCalls.Add(new AbandonCall(workerId, abandonedBefore, now));
         return Task.FromResult(0);
     }
 
+    /// <summary>How many of the next results to record fail as a full disk would, before recording works again.</summary>
+    public int FailingRecords { get; set; }
+
     private Task Record(EmailToSend email, string status, string? reason, DateTimeOffset at, string? operation = null)
     {
         lock (_gate)
         {
+            if (FailingRecords > 0)
+            {
+                FailingRecords--;
+                _calls.Add(new Call("record failed", email.SendKey, status, at));
+                throw new IOException("database or disk is full");
+            }
             var row = _rows[email.SendKey];
             if (row.Status != "sending")
                 throw new InvalidOperationException($"{email.SendKey} is {row.Status}, not sending");

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Journeys;
 
 namespace Orchestrator.Email.Tests;
 
@@ -16,11 +18,11 @@ public sealed class OutboxDispatcherTests
     private readonly FakeTimeProvider _time = new(Start);
     private readonly InMemoryTestOutbox _outbox = new();
 
-    private OutboxDispatcher Dispatcher(EmailOptions options, out SmtpEmailSender sender)
+    private OutboxDispatcher Dispatcher(EmailOptions options, out SmtpEmailSender sender, SendingOptions? sending = null)
     {
         options.PollInterval = Poll;
         sender = TestEmails.SmtpSender(options, _time);
-        return new OutboxDispatcher(_outbox, sender, Options.Create(options), _time, NullLogger<OutboxDispatcher>.Instance);
+        return new OutboxDispatcher(_outbox, sender, Options.Create(options), Options.Create(sending ?? new SendingOptions()), _time, NullLogger<OutboxDispatcher>.Instance);
     }
 
     [Fact]
@@ -166,10 +168,91 @@ public sealed class OutboxDispatcherTests
         Assert.InRange(server.Connections, 1, 2);
     }
 
+    [Fact]
+    public async Task A_send_claimed_outside_its_window_is_not_handed_over_but_deferred_to_the_opening_and_sent_then()
+    {
+        await using var server = await SmtpTestServer.StartAsync();
+        using var dispatcher = Dispatcher(TestEmails.Options(server.Port), out var sender);
+        await using var _ = sender;
+        // Decided inside an 08:00-20:00 window, claimed at 09:00 UTC: 04:00 in New York (UTC-5 until 8 March 2026),
+        // where the window opens at 08:00 local, 13:00 UTC.
+        var window = new SendWindow(Enum.GetValues<DayOfWeek>().ToHashSet(), new TimeOnly(8, 0), new TimeOnly(20, 0));
+        _outbox.Enqueue(TestEmails.Create("w0001") with { SendWindow = window, TimeZone = "America/New_York" }, Start);
+        var opening = new DateTimeOffset(2026, 3, 2, 13, 0, 0, TimeSpan.Zero);
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _outbox.Calls.Any(c => c.Operation == "deferred"));
+        Assert.Equal(new SendDeferral("send-window", opening, "America/New_York"), Assert.Single(_outbox.Deferrals));
+        Assert.Empty(server.MessageFiles);
+
+        _time.Advance(opening - Start - TimeSpan.FromMinutes(1));
+        await Task.Delay(200);
+        Assert.Equal("queued", _outbox.StatusOf("w0001")); // not a minute before the opening
+        await WaitUntil(() => _outbox.StatusOf("w0001") == "sent", advance: Poll);
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(["claim", "deferred", "claim", "sent"], _outbox.Calls.Select(c => c.Operation)); // no attempt, no retry
+        var sent = _outbox.Calls.Single(c => c.Operation == "sent");
+        Assert.InRange(sent.At, opening, opening + TimeSpan.FromSeconds(2));
+        Assert.Equal("w0001@mail.test", server.LoadMessage(0).MessageId);
+    }
+
+    [Fact]
+    public async Task With_a_cap_of_one_a_day_the_second_of_two_due_sends_is_deferred_by_the_cap_and_goes_a_day_later()
+    {
+        await using var server = await SmtpTestServer.StartAsync();
+        using var dispatcher = Dispatcher(TestEmails.Options(server.Port), out var sender,
+            new SendingOptions { FrequencyCap = new FrequencyCapOptions { Count = 1, Period = "1d" } });
+        await using var _ = sender;
+        _outbox.Enqueue(TestEmails.Create("c0001"), Start);
+        _outbox.Enqueue(TestEmails.Create("c0002"), Start);
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _outbox.StatusOf("c0001") == "sent" && _outbox.Calls.Any(c => c.Operation == "deferred"));
+        Assert.Equal(new SendDeferral("frequency-cap", Start + TimeSpan.FromDays(1), null), Assert.Single(_outbox.Deferrals));
+        Assert.Equal("queued", _outbox.StatusOf("c0002"));
+        Assert.Single(server.MessageFiles);
+
+        _time.Advance(TimeSpan.FromDays(1) - TimeSpan.FromSeconds(1));
+        await Task.Delay(200);
+        Assert.Equal("queued", _outbox.StatusOf("c0002"));
+        await WaitUntil(() => _outbox.StatusOf("c0002") == "sent", advance: Poll);
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(2, server.MessageFiles.Count);
+        Assert.Equal(["claim", "claim", "deferred", "sent", "claim", "sent"], _outbox.Calls.Select(c => c.Operation));
+    }
+
     /// <summary>
     /// Polls in real time; with <paramref name="advance"/>, also moves the fake clock on each round in which no send
     /// is in flight, so the clock never jumps between a claim and the retry time computed from it.
     /// </summary>
+    [Fact]
+    public async Task A_result_the_database_cannot_record_at_first_is_recorded_once_it_can_not_left_unknown()
+    {
+        await using var server = await SmtpTestServer.StartAsync();
+        using var dispatcher = Dispatcher(TestEmails.Options(server.Port), out var sender);
+        await using var _ = sender;
+        _outbox.Enqueue(TestEmails.Create("d0009", to: "reject-permanent@example.com"), Start);
+        _outbox.Enqueue(TestEmails.Create("d0010"), Start);
+        _outbox.FailingRecords = 4; // the disk is full for a while, then has room again
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (_outbox.StatusOf("d0009") != "failed" || _outbox.StatusOf("d0010") != "sent")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "results never recorded: " + string.Join(", ", _outbox.Calls));
+            await Task.Delay(20);
+            _time.Advance(TimeSpan.FromMilliseconds(500)); // the retry pauses run on the dispatcher's clock
+        }
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(4, _outbox.Calls.Count(c => c.Operation == "record failed"));
+        Assert.Equal("550 5.1.1 <reject-permanent@example.com>: Recipient address rejected: User unknown", _outbox.Calls.Single(c => c.Operation == "failed").Reason);
+        Assert.Single(server.MessageFiles); // one accepted, one refused: neither handed over twice
+        Assert.Equal(2, _outbox.Calls.Count(c => c.Operation == "claim"));
+    }
+
     private async Task WaitUntil(Func<bool> condition, TimeSpan? advance = null)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);

@@ -116,7 +116,7 @@ internal sealed class SmtpTestServer : IAsyncDisposable
         throw new IOException($"smtp_server.py exited with {process.ExitCode} before READY: {error}");
     }
 
-    private static string ScriptPath
+    internal static string ScriptPath
     {
         get
         {

@@ -33,8 +33,9 @@ public sealed class SqlServerSqlTests
     [Fact]
     public void Migrations_are_numbered_from_one_without_gaps()
     {
-        Assert.Equal(Enumerable.Range(1, SqlServerMigrations.All.Count), SqlServerMigrations.All.Select(m => m.Version));
-        Assert.Equal(Enumerable.Range(1, Orchestrator.Storage.Sqlite.SqliteMigrations.All.Count), Orchestrator.Storage.Sqlite.SqliteMigrations.All.Select(m => m.Version));
+        var expected = Enumerable.Range(1, SqlServerMigrations.All.Count);
+        Assert.Equal(expected, SqlServerMigrations.All.Select(m => m.Version));
+        Assert.Equal(expected, Orchestrator.Storage.Sqlite.SqliteMigrations.All.Select(m => m.Version));
     }
 
     [Fact]

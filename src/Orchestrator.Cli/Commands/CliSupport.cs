@@ -114,6 +114,13 @@ internal static class CliSupport
         return options;
     }
 
+    /// <summary>The worker's storage as appsettings.json and the environment configure it, relative paths from that file's folder.</summary>
+    public static JourneyStorage ConfiguredStorage(string? configPath)
+    {
+        var options = Section<StorageOptions>(configPath, StorageOptions.SectionName);
+        return JourneyStorage.Create(options, TimeProvider.System, Path.GetDirectoryName(Path.GetFullPath(ConfigPath(configPath)))!);
+    }
+
     private static string ConfigPath(string? configPath) => configPath ?? Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json");
 
     /// <summary>One section of appsettings.json and ORCHESTRATOR__* style environment variables, as the worker reads it.</summary>
@@ -136,6 +143,16 @@ internal static class CliSupport
         foreach (var diagnostic in result.Diagnostics.OrderBy(d => d.Location.File, StringComparer.Ordinal).ThenBy(d => d.Location.Line).ThenBy(d => d.Location.Column))
             errors.WriteLine(diagnostic.ToString());
         return result;
+    }
+
+    /// <summary>
+    /// The folder's journeys as the versions in force, with every version the store keeps (journey_versions), so that
+    /// customers on an earlier version are explained by the version they ran.
+    /// </summary>
+    public static JourneyCatalog CatalogWithStoredVersions(LoadResult loaded, string folder, JourneyStorage storage)
+    {
+        var stored = StoredVersions.Parse(storage.Versions.LoadAllAsync(CancellationToken.None).GetAwaiter().GetResult(), Path.GetFullPath(folder));
+        return new JourneyCatalog(loaded.Journeys, stored.All);
     }
 
     /// <summary>A journey by id, or by the path of its file.</summary>

@@ -28,7 +28,7 @@ internal static class TraceCommand
         var loaded = CliSupport.Load(journeysFolder, errors);
         if (CliSupport.OpenStore(storeFile, config, errors) is not { } storage)
             return CliSupport.Failed;
-        var trace = CustomerTraceBuilder.BuildAsync(customerId, new JourneyCatalog(loaded.Journeys), CliSupport.LoadSending(config), storage.Analysis, CancellationToken.None)
+        var trace = CustomerTraceBuilder.BuildAsync(customerId, CliSupport.CatalogWithStoredVersions(loaded, journeysFolder, storage), CliSupport.LoadSending(config), storage.Analysis, CancellationToken.None)
             .GetAwaiter().GetResult();
         if (format == "json")
         {

@@ -94,7 +94,7 @@ public static class CustomerTraceBuilder
 
         var versions = outcomes.Select(o => (o.JourneyId, o.Version)).Distinct().Where(v => catalog.Find(v.JourneyId, v.Version) is null).ToList();
         if (versions.Count > 0)
-            notes.Add($"Explanations replay the journey files as they are now; the store also has older versions ({string.Join(", ", versions.Select(v => $"{v.JourneyId} {Short(v.Version)}"))}).");
+            notes.Add($"Explanations replay the journey files as they are now; the store also has older versions whose text it does not keep ({string.Join(", ", versions.Select(v => $"{v.JourneyId} {Short(v.Version)}"))}).");
         if (events.Count == 0)
             notes.Add("No events in the event log for this customer (never seen, or older than Orchestrator:Analysis:EventRetention).");
 

@@ -25,20 +25,18 @@ public sealed class JourneyEngine
     // such loops; this guards versions loaded before that check existed or built in code).
     private const int MaxStepsPerDecision = 1_000;
 
+    // How long a held instance (its version not loaded) waits before its timer is looked at again.
+    internal static readonly TimeSpan HeldRecheck = TimeSpan.FromMinutes(1);
+
     private readonly TimeProvider _time;
     private readonly string _defaultFrom;
-    private readonly int? _capCount;
-    private readonly TimeSpan _capPeriod;
+    private readonly FrequencyCap? _cap;
 
     public JourneyEngine(SendingOptions sending, TimeProvider time)
     {
         _time = time;
         _defaultFrom = sending.DefaultFrom;
-        if (sending.FrequencyCap is { } cap)
-        {
-            _capCount = cap.Count;
-            _capPeriod = Duration.Parse(cap.Period);
-        }
+        _cap = FrequencyCap.From(sending);
     }
 
     /// <summary>
@@ -249,6 +247,7 @@ public sealed class JourneyEngine
     {
         private readonly List<Outcome> _outcomes = [];
         private readonly List<EmailToSend> _sends = [];
+        private readonly HashSet<JourneyInstance> _held = new(ReferenceEqualityComparer.Instance);
         private readonly SortedSet<string> _unknownZones = new(StringComparer.Ordinal);
         private int _steps;
         private FluidValue? _customer;
@@ -261,9 +260,11 @@ public sealed class JourneyEngine
         public Decision Finish(DateTimeOffset now)
         {
             Prune(now);
+            // A held instance keeps its due time (it runs at it, late, once its version is back) but is looked at
+            // again only after a pause, not in a loop of wakeups that find nothing to run.
             var wakeups = State.Instances
                 .Where(i => i.Status == InstanceStatus.Active && i.WakeAt is not null)
-                .Select(i => new Wakeup(i.CustomerId, i.Id, i.WakeAt!.Value))
+                .Select(i => new Wakeup(i.CustomerId, i.Id, _held.Contains(i) ? now + HeldRecheck : i.WakeAt!.Value))
                 .OrderBy(w => w.DueAt).ThenBy(w => w.InstanceId, StringComparer.Ordinal)
                 .ToList();
             return new Decision(State, _outcomes, _sends, wakeups) { UnknownTimeZones = [.. _unknownZones] };
@@ -278,15 +279,22 @@ public sealed class JourneyEngine
                 JourneyInstance? due = null;
                 foreach (var instance in State.Instances)
                 {
-                    if (instance.Status == InstanceStatus.Active && instance.WakeAt is { } wake && wake <= until
+                    if (instance.Status == InstanceStatus.Active && instance.WakeAt is { } wake && wake <= until && !_held.Contains(instance)
                         && (due is null || wake < due.WakeAt || (wake == due.WakeAt && FiresBefore(instance, due))))
                         due = instance;
                 }
                 if (due is null)
                     return;
                 var at = due.WakeAt!.Value;
+                if (Resolve(due, at) is not { } journey)
+                {
+                    // Held: its timer stays as it is, to run when the version is there again (see Finish).
+                    if (due.Status == InstanceStatus.Active)
+                        _held.Add(due);
+                    continue;
+                }
                 due.WakeAt = null;
-                if (Resolve(due, at) is { } journey && due.Status == InstanceStatus.Active)
+                if (due.Status == InstanceStatus.Active)
                     OnTimer(journey, due, at);
             }
         }
@@ -297,15 +305,20 @@ public sealed class JourneyEngine
             return order < 0 || (order == 0 && string.CompareOrdinal(a.Id, b.Id) < 0);
         }
 
-        /// <summary>The version an instance runs on, after <c>on_change: migrate</c> if the journey asks for it.</summary>
+        /// <summary>
+        /// The version an instance runs on, after <c>on_change: migrate</c> if the journey asks for it; null when it
+        /// ended here, or when it is held: pinned to a version that is not loaded (a worker that could not read it
+        /// from the database), under a journey that does not migrate or is not loaded at all. A held instance is
+        /// never moved or ended for that: it waits, and the worker's health names its version.
+        /// </summary>
         public JourneyDefinition? Resolve(JourneyInstance instance, DateTimeOffset at)
         {
             var pinned = catalog.Find(instance.JourneyId, instance.Version);
             var latest = catalog.LatestOf(instance.JourneyId);
-            if (latest is null || latest.Version == instance.Version || (pinned is not null && latest.OnChange == OnChange.Pin))
+            if (latest is null || latest.Version == instance.Version || latest.OnChange == OnChange.Pin)
                 return pinned;
-            // Migrate: the new version asks for it, or the pinned version is gone (nothing else could run it).
-            // A step that changed kind cannot carry the instance's waiting state over, so it counts as removed.
+            // Migrate: the new version asks for it. A step that changed kind cannot carry the instance's waiting
+            // state over, so it counts as removed.
             var step = instance.StepId is null ? null : latest.FindStep(instance.StepId);
             instance.Version = latest.Version;
             if (step is null || step.Kind != (pinned?.FindStep(instance.StepId!)?.Kind ?? step.Kind))
@@ -570,25 +583,14 @@ public sealed class JourneyEngine
                 Record(at, journey, instance, step.Id, OutcomeKind.Suppressed, ("reason", suppressed));
                 return true;
             }
-            if (journey.SendWindow is { } window)
+            // The zone goes with the send, so the hand-off judges the window in the zone the decision did.
+            CustomerZone? zone = journey.SendWindow is null ? null : ZoneOf(journey);
+            if (engine._cap is { } cap)
+                State.RecentSends.RemoveAll(t => t <= at - cap.Period); // what no later decision counts any more
+            if (SendRules.Judge(journey.SendWindow, zone?.Zone ?? TimeZoneInfo.Utc, engine._cap, State.RecentSends, at) is { } deferral)
             {
-                var zone = ZoneOf(journey);
-                var opening = LocalClock.NextOpening(window, zone.Zone, at);
-                if (opening > at)
-                {
-                    DeferSend(journey, instance, step, at, opening, "send-window", zone);
-                    return false;
-                }
-            }
-            if (engine._capCount is { } cap)
-            {
-                State.RecentSends.RemoveAll(t => t <= at - engine._capPeriod);
-                var inPeriod = State.RecentSends.Where(t => t <= at).Order().ToList();
-                if (inPeriod.Count >= cap)
-                {
-                    DeferSend(journey, instance, step, at, inPeriod[^cap] + engine._capPeriod, "frequency-cap", zone: null);
-                    return false;
-                }
+                DeferSend(journey, instance, step, at, deferral, zone);
+                return false;
             }
             var template = journey.Templates[step.Template];
             // The key is known before rendering, so a template can put it into a survey link ({{ send.key }}) and the
@@ -631,15 +633,19 @@ public sealed class JourneyEngine
                 Html = email.Html,
                 Text = email.Text,
                 OutcomeIndex = _outcomes.Count,
+                SendWindow = journey.SendWindow,
+                TimeZone = zone?.Zone.Id,
             });
             return true;
         }
 
-        private void DeferSend(JourneyDefinition journey, JourneyInstance instance, EmailStep step, DateTimeOffset at, DateTimeOffset until, string reason, CustomerZone? zone)
+        private void DeferSend(JourneyDefinition journey, JourneyInstance instance, EmailStep step, DateTimeOffset at, SendDeferral deferral, CustomerZone? zone)
         {
             instance.Waiting = WaitingFor.SendSlot;
-            instance.WakeAt = until;
-            Record(at, journey, instance, step.Id, OutcomeKind.Deferred, ("reason", reason), ("until", Iso.Format(until)), ("zone", zone?.Zone.Id), ("zoneFallback", zone?.Unknown));
+            instance.WakeAt = deferral.Until;
+            // zoneFallback only where the zone mattered: the send window, judged in a zone the profile did not name rightly.
+            Record(at, journey, instance, step.Id, OutcomeKind.Deferred,
+                [.. deferral.Detail(), ("zoneFallback", deferral.Reason == SendRules.SendWindowReason ? zone?.Unknown : null)]);
         }
 
         /// <summary>The customer's zone for this journey; a profile zone that fell back is remembered for the decision, so

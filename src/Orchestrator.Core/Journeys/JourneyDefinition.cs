@@ -28,6 +28,9 @@ public sealed class JourneyDefinition
     public required IReadOnlyList<Step> Steps { get; init; }
     public required IReadOnlyDictionary<string, EmailTemplate> Templates { get; init; }
 
+    /// <summary>The text this version was parsed from, to store with it; null for journeys built in code.</summary>
+    public JourneySource? Source { get; init; }
+
     private Dictionary<string, int>? _index;
 
     public int IndexOf(string stepId)

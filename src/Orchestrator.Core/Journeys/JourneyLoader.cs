@@ -93,6 +93,20 @@ public static partial class JourneyLoader
         return new LoadResult(journeys, diagnostics, broken);
     }
 
+    /// <summary>
+    /// Parses a stored version again, its templates from the stored text, as if its file lay in <paramref name="folder"/>.
+    /// The result's version is the hash of that text, so it equals the stored one unless the text was altered.
+    /// </summary>
+    public static LoadResult LoadStored(JourneySource source, string folder)
+    {
+        var diagnostics = new List<Diagnostic>();
+        var file = Path.Combine(folder, source.FileName);
+        var templates = new TemplateLibrary(Path.Combine(folder, "templates"), diagnostics, source.TemplateFiles);
+        var journey = new FileParser(file, source.Yaml, templates, diagnostics).Parse(out _);
+        var ok = journey is not null && !diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
+        return new LoadResult(ok ? [journey!] : [], diagnostics, ok ? [] : [file]);
+    }
+
     /// <summary>Parses one journey file's text; for tests and tools that hold the text already.</summary>
     public static LoadResult LoadText(string file, string yaml, string templateFolder)
     {
@@ -183,6 +197,8 @@ public static partial class JourneyLoader
                 Priority = priority,
                 Steps = steps,
                 Templates = usedTemplates.Where(t => t.Value.Template is not null).ToDictionary(t => t.Key, t => t.Value.Template!, StringComparer.Ordinal),
+                Source = new JourneySource(Path.GetFileName(file), text,
+                    usedTemplates.SelectMany(t => t.Value.Files).ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal)),
             };
         }
 

@@ -15,41 +15,58 @@ internal sealed class TemplateLibrary
 
     private readonly string _folder;
     private readonly List<Diagnostic> _diagnostics;
+    private readonly IReadOnlyDictionary<string, string>? _stored;
     private readonly Dictionary<string, Loaded?> _cache = new(StringComparer.Ordinal);
 
-    public TemplateLibrary(string folder, List<Diagnostic> diagnostics)
+    /// <param name="folder">Where the template files are (and what diagnostics name).</param>
+    /// <param name="diagnostics">Receives every problem found.</param>
+    /// <param name="stored">The files by name, instead of the folder's: a stored version parsed again (<see cref="JourneySource"/>).</param>
+    public TemplateLibrary(string folder, List<Diagnostic> diagnostics, IReadOnlyDictionary<string, string>? stored = null)
     {
         _folder = folder;
         _diagnostics = diagnostics;
+        _stored = stored;
     }
 
-    public sealed record Loaded(EmailTemplate? Template, string Content, bool HasSubject);
+    /// <param name="Files">The raw text of each file the template was read from, by file name, to store with a version.</param>
+    public sealed record Loaded(EmailTemplate? Template, string Content, bool HasSubject, IReadOnlyDictionary<string, string> Files);
 
-    public IEnumerable<string> Names => Directory.Exists(_folder)
-        ? Directory.EnumerateFiles(_folder, "*.liquid")
-            .Select(Path.GetFileName)
-            .Where(n => n is not null && !n.EndsWith(".txt.liquid", StringComparison.Ordinal))
-            .Select(n => n![..^".liquid".Length])
-            .Order(StringComparer.Ordinal)
-        : [];
+    public IEnumerable<string> Names => FileNames()
+        .Where(n => n.EndsWith(".liquid", StringComparison.Ordinal) && !n.EndsWith(".txt.liquid", StringComparison.Ordinal))
+        .Select(n => n[..^".liquid".Length])
+        .Order(StringComparer.Ordinal);
+
+    private IEnumerable<string> FileNames() => _stored?.Keys
+        ?? (Directory.Exists(_folder) ? Directory.EnumerateFiles(_folder, "*.liquid").Select(f => Path.GetFileName(f)) : []);
+
+    private bool TryRead(string fileName, out string text)
+    {
+        if (_stored is not null)
+            return _stored.TryGetValue(fileName, out text!);
+        var path = Path.Combine(_folder, fileName);
+        text = File.Exists(path) ? File.ReadAllText(path) : null!;
+        return text is not null;
+    }
 
     /// <summary>The template, or null when its file does not exist. A file with errors gives a Loaded without a template.</summary>
     public Loaded? Get(string name)
     {
         if (_cache.TryGetValue(name, out var cached))
             return cached;
-        var htmlPath = Path.Combine(_folder, name + ".liquid");
         Loaded? loaded = null;
-        if (File.Exists(htmlPath))
-            loaded = Load(name, htmlPath, Path.Combine(_folder, name + ".txt.liquid"));
+        if (TryRead(name + ".liquid", out var html))
+            loaded = Load(name, html);
         _cache[name] = loaded;
         return loaded;
     }
 
-    private Loaded Load(string name, string htmlPath, string textPath)
+    private Loaded Load(string name, string rawHtml)
     {
         var errors = _diagnostics.Count;
-        var source = File.ReadAllText(htmlPath).ReplaceLineEndings("\n");
+        var htmlPath = Path.Combine(_folder, name + ".liquid");
+        var textPath = Path.Combine(_folder, name + ".txt.liquid");
+        var files = new Dictionary<string, string>(StringComparer.Ordinal) { [name + ".liquid"] = rawHtml };
+        var source = rawHtml.ReplaceLineEndings("\n");
         var lines = source.Split('\n');
         IFluidTemplate? subject = null, from = null, preheader = null;
         var bodyStartLine = 1;
@@ -72,17 +89,18 @@ internal sealed class TemplateLibrary
 
         IFluidTemplate? text = null;
         var content = source;
-        if (File.Exists(textPath))
+        if (TryRead(name + ".txt.liquid", out var rawText))
         {
-            var textSource = File.ReadAllText(textPath).ReplaceLineEndings("\n");
+            files[name + ".txt.liquid"] = rawText;
+            var textSource = rawText.ReplaceLineEndings("\n");
             content += "\0" + textSource;
             text = ParseLiquid(textPath, textSource, 1, 1);
         }
         if (_diagnostics.Count > errors || html is null)
-            return new Loaded(null, content, subject is not null);
+            return new Loaded(null, content, subject is not null, files);
         // Without a subject in its front matter, a template is usable only by email steps that give their own.
         var template = new EmailTemplate { Name = name, Subject = subject ?? Parse(""), From = from, Preheader = preheader, Html = html, Text = text };
-        return new Loaded(template, content, subject is not null);
+        return new Loaded(template, content, subject is not null, files);
     }
 
     private static IFluidTemplate Parse(string source) =>
@@ -139,7 +157,7 @@ internal sealed class TemplateLibrary
     /// </summary>
     public void WarnUnused()
     {
-        if (!Directory.Exists(_folder))
+        if (_stored is not null || !Directory.Exists(_folder))
             return;
         foreach (var name in Names.Where(n => !_cache.ContainsKey(n)))
         {

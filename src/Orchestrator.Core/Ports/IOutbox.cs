@@ -26,9 +26,24 @@ public interface IOutbox
     Task RetryLaterAsync(EmailToSend email, string reason, DateTimeOffset retryAt, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The customer's mails handed to the mail server after <paramref name="since"/> (sent, still being sent, or
+    /// <c>unknown</c>: possibly sent), each with its hand-off time: what the frequency cap counts at hand-off.
+    /// </summary>
+    Task<IReadOnlyList<HandOff>> HandOffsAsync(string customerId, DateTimeOffset since, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A claimed send the rules hold at hand-off: back to <c>queued</c>, due at the deferral's <c>until</c>, with a
+    /// <c>deferred</c> outcome at <paramref name="now"/>. Not an attempt: nothing was tried.
+    /// </summary>
+    Task DeferAsync(EmailToSend email, SendDeferral deferral, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Sends left <c>sending</c> by a crashed worker (claimed by <paramref name="workerId"/>, or by anyone before
     /// <paramref name="abandonedBefore"/>) become <c>unknown</c>, with an <c>unknown</c> outcome: reported, not resent.
     /// A running worker's periodic sweep passes no <paramref name="workerId"/>: its own sends in flight are live.
     /// </summary>
     Task<int> MarkAbandonedAsync(string? workerId, DateTimeOffset abandonedBefore, DateTimeOffset now, CancellationToken cancellationToken);
 }
+
+/// <summary>A mail handed to the mail server, and when.</summary>
+public sealed record HandOff(string SendKey, DateTimeOffset At);

@@ -29,12 +29,28 @@ public sealed partial class EventIngress(EventProcessor processor, IJourneyCatal
 
     public async Task<IngestResult> IngestAsync(CustomerEvent evt, CancellationToken cancellationToken)
     {
+        var result = await DecideAsync(evt, cancellationToken).ConfigureAwait(false);
+        OrchestratorMetrics.Event(result.Status);
+        return result;
+    }
+
+    private async Task<IngestResult> DecideAsync(CustomerEvent evt, CancellationToken cancellationToken)
+    {
         if ((Validate(evt) ?? intake.FutureProblem(evt.OccurredAt, time.GetUtcNow())) is { } problem)
         {
             LogRejected(logger, evt.EventId, problem);
             return new IngestResult(evt.EventId, IngestStatus.Rejected, problem, 0, 0);
         }
-        var decision = await processor.ProcessEventAsync(evt, cancellationToken).ConfigureAwait(false);
+        Decision? decision;
+        try
+        {
+            decision = await processor.ProcessEventAsync(evt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Ports.StoreUnavailableException)
+        {
+            OrchestratorMetrics.Event("unavailable");
+            throw;
+        }
         if (decision is null)
             return new IngestResult(evt.EventId, IngestStatus.Duplicate, "already processed (same eventId)", 0, 0);
         if (decision.Sends.Count > 0)

@@ -33,6 +33,7 @@ public sealed partial class EventProcessor(JourneyEngine engine, IJourneyStore s
             decision = decision with { Feedback = await FeedbackAttribution.AttributeAsync(evt, state, decision.Sends, unit, _analysis, cancellationToken).ConfigureAwait(false) };
         await unit.SaveAsync(decision, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        OrchestratorMetrics.Decision("event");
         WarnAboutUnknownZones(decision);
         return decision;
     }
@@ -47,6 +48,7 @@ public sealed partial class EventProcessor(JourneyEngine engine, IJourneyStore s
         var decision = engine.HandleDue(catalog(), state);
         await unit.SaveAsync(decision, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        OrchestratorMetrics.Decision("timer");
         WarnAboutUnknownZones(decision);
         return decision;
     }

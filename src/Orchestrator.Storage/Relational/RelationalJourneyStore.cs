@@ -350,6 +350,10 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
             revision,
             seq,
             now,
+            windowDays = StoredWindow.Days(email.SendWindow),
+            windowFrom = StoredWindow.From(email.SendWindow),
+            windowTo = StoredWindow.To(email.SendWindow),
+            timeZone = email.TimeZone,
         };
 
         private object OutcomeParameters(Outcome outcome, string? sendKey, long revision, int seq, TimeParameter now) =>

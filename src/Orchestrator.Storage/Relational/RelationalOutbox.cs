@@ -72,6 +72,25 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
         }
     }
 
+    public async Task<IReadOnlyList<HandOff>> HandOffsAsync(string customerId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<HandOffRow>(dialect.Command(dialect.Sql.SelectHandOffs, new
+            {
+                customerId,
+                since = dialect.Time(since),
+            }, null, cancellationToken)).ConfigureAwait(false);
+            return rows.Select(r => new HandOff(r.SendKey, StoredTime.Read(r.At))).ToList();
+        }
+    }
+
+    // The deferral's outcome is stored without the send key: a send can be held at hand-off more than once.
+    public Task DeferAsync(EmailToSend email, SendDeferral deferral, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ChangeAsync(email, dialect.Sql.DeferSend, new { sendKey = email.SendKey, until = dialect.Time(deferral.Until), now = dialect.Time(now) },
+            email.DeferredAtHandOff(deferral, now), now, mustExist: false, cancellationToken, keyed: false);
+
     public async Task<int> MarkAbandonedAsync(string? workerId, DateTimeOffset abandonedBefore, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
@@ -95,7 +114,7 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
         }
     }
 
-    private async Task ChangeAsync(EmailToSend email, string update, object parameters, Outcome outcome, DateTimeOffset now, bool mustExist, CancellationToken cancellationToken)
+    private async Task ChangeAsync(EmailToSend email, string update, object parameters, Outcome outcome, DateTimeOffset now, bool mustExist, CancellationToken cancellationToken, bool keyed = true)
     {
         using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
         var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -108,14 +127,17 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
                 if (changed == 0 && mustExist)
                     throw new InvalidOperationException($"Send '{email.SendKey}' is not in the outbox.");
                 if (changed > 0)
-                    await InsertOutcomeAsync(connection, transaction, email, outcome, now, cancellationToken).ConfigureAwait(false);
+                    await InsertOutcomeAsync(connection, transaction, email, outcome, now, cancellationToken, keyed).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>The outcome takes the send's place in its decision (revision, seq are read from the send's row).</summary>
-    private Task<int> InsertOutcomeAsync(DbConnection connection, DbTransaction transaction, EmailToSend email, Outcome outcome, DateTimeOffset now, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// The outcome takes the send's place in its decision (revision, seq are read from the send's row). A keyed outcome
+    /// carries the send key and is recorded once per kind.
+    /// </summary>
+    private Task<int> InsertOutcomeAsync(DbConnection connection, DbTransaction transaction, EmailToSend email, Outcome outcome, DateTimeOffset now, CancellationToken cancellationToken, bool keyed = true) =>
         connection.ExecuteAsync(dialect.Command(dialect.Sql.InsertSendOutcome, new
         {
             at = dialect.Time(outcome.At),
@@ -128,6 +150,7 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
             kind = outcome.Kind,
             detailJson = StateJson.WriteDetail(outcome.Detail),
             sendKey = email.SendKey,
+            outcomeSendKey = keyed ? email.SendKey : null,
             recordedAt = dialect.Time(now),
         }, transaction, cancellationToken));
 
@@ -152,5 +175,7 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
         Html = row.HtmlBody,
         Text = row.TextBody,
         OutcomeIndex = row.OutcomeIndex,
+        SendWindow = StoredWindow.Read(row.WindowDays, row.WindowFrom, row.WindowTo),
+        TimeZone = row.TimeZone,
     };
 }

@@ -52,6 +52,16 @@ internal sealed class SendRow
     public string HtmlBody { get; set; } = "";
     public string? TextBody { get; set; }
     public int OutcomeIndex { get; set; }
+    public long? WindowDays { get; set; }
+    public string? WindowFrom { get; set; }
+    public string? WindowTo { get; set; }
+    public string? TimeZone { get; set; }
+}
+
+internal sealed class HandOffRow
+{
+    public string SendKey { get; set; } = "";
+    public object At { get; set; } = "";
 }
 
 internal sealed class OutcomeRow
@@ -136,4 +146,20 @@ internal sealed class StoredEventRow
     public object ReceivedAt { get; set; } = "";
     public string? PropertiesJson { get; set; }
     public string? CustomerJson { get; set; }
+}
+
+internal sealed class JourneyVersionRow
+{
+    public string JourneyId { get; set; } = "";
+    public string Version { get; set; } = "";
+    public string FileName { get; set; } = "";
+    public string SourceJson { get; set; } = "";
+    public object LastInForceAt { get; set; } = "";
+}
+
+internal sealed class ActiveVersionRow
+{
+    public string JourneyId { get; set; } = "";
+    public string Version { get; set; } = "";
+    public long Active { get; set; }
 }

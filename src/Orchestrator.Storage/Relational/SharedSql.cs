@@ -25,6 +25,38 @@ internal static class SharedSql
         WHERE send_key = @sendKey;
         """;
 
+    /// <summary>
+    /// The outbox's outcome for a send, in the send's place in its decision (its revision and seq). Sent, failed and
+    /// unknown happen once per send and carry its key (@outcomeSendKey = @sendKey), so a repeat records nothing; a
+    /// deferral at hand-off can happen again and is stored without the key (@outcomeSendKey null), as the engine's are.
+    /// </summary>
+    public const string InsertSendOutcome = """
+        INSERT INTO outcomes (at, journey_id, version, step_id, variant, customer_id, instance_id, kind, detail_json, send_key,
+                              revision, seq, recorded_at)
+        SELECT @at, @journeyId, @version, @stepId, @variant, @customerId, @instanceId, @kind, @detailJson, @outcomeSendKey,
+               s.revision, s.seq, @recordedAt
+        FROM sends AS s
+        WHERE s.send_key = @sendKey
+          AND NOT EXISTS (SELECT 1 FROM outcomes AS o WHERE o.send_key IS NOT NULL AND o.send_key = @outcomeSendKey AND o.kind = @kind);
+        """;
+
+    /// <summary>Held at hand-off: queued again for @until without counting an attempt; only a send still being sent.</summary>
+    public const string DeferSend = """
+        UPDATE sends
+        SET status = 'queued', next_attempt_at = @until, claimed_by = NULL, claimed_at = NULL, updated_at = @now
+        WHERE send_key = @sendKey AND status = 'sending';
+        """;
+
+    /// <summary>
+    /// A customer's mails handed to the mail server after @since, by hand-off time: the claim that took a send to SMTP
+    /// stays on its row once it is sent (or unknown); a send queued again or failed is not counted.
+    /// </summary>
+    public const string SelectHandOffs = """
+        SELECT send_key AS SendKey, claimed_at AS At
+        FROM sends
+        WHERE customer_id = @customerId AND claimed_at > @since AND status IN ('sending', 'sent', 'unknown');
+        """;
+
     // Suppressions are keyed by the normalized address (AddressSuppression.Normalize), so equality is the whole rule.
     public const string SelectSuppressed = "SELECT reason FROM suppressions WHERE address = @address;";
 
@@ -85,5 +117,20 @@ internal static class SharedSql
         FROM outcomes
         WHERE customer_id = @customerId
         ORDER BY at, revision, seq, id;
+        """;
+
+    public const string SelectJourneyVersions = """
+        SELECT journey_id AS JourneyId, version AS Version, file_name AS FileName, source_json AS SourceJson,
+               last_in_force_at AS LastInForceAt
+        FROM journey_versions
+        ORDER BY journey_id, last_in_force_at, version;
+        """;
+
+    public const string SelectActiveVersions = """
+        SELECT journey_id AS JourneyId, version AS Version, COUNT(*) AS Active
+        FROM instances
+        WHERE status = 'active'
+        GROUP BY journey_id, version
+        ORDER BY journey_id, version;
         """;
 }

@@ -38,6 +38,12 @@ internal sealed record SqlStatements
     /// <summary>The outbox's outcome (sent, failed, unknown) for a send, unless that kind is recorded for it already.</summary>
     public required string InsertSendOutcome { get; init; }
 
+    /// <summary>A send held at hand-off goes back to the queue, due at @until; not an attempt.</summary>
+    public required string DeferSend { get; init; }
+
+    /// <summary>The customer's sends handed to the mail server after @since, with their hand-off time (the cap at hand-off).</summary>
+    public required string SelectHandOffs { get; init; }
+
     public required string ClaimWakeups { get; init; }
     public required string NextWakeup { get; init; }
 
@@ -74,4 +80,10 @@ internal sealed record SqlStatements
 
     /// <summary>A customer's outcomes in the simulator's order (traces).</summary>
     public required string SelectCustomerOutcomes { get; init; }
+
+    // Journey versions (IJourneyVersionStore).
+    /// <summary>Inserts a version with its text, or sets last_in_force_at of a stored one.</summary>
+    public required string UpsertJourneyVersion { get; init; }
+    public required string SelectJourneyVersions { get; init; }
+    public required string SelectActiveVersions { get; init; }
 }

@@ -34,6 +34,60 @@ internal abstract class StorageDialect(int commandTimeoutSeconds)
     /// <summary>An insert failed on a primary key or unique index.</summary>
     public abstract bool IsDuplicateKey(Exception exception);
 
+    /// <summary>
+    /// Why the database itself failed (gone, full, read-only, locked past the timeout, unreachable), or null when
+    /// <paramref name="exception"/> is about the statement or the data: the one rule for "try again later".
+    /// </summary>
+    public virtual string? Unavailable(Exception exception) => exception switch
+    {
+        Orchestrator.Core.Ports.StoreUnavailableException e => e.Message,
+        // The writer turn (WaitForWriterTurnAsync) or a command ran out of time: the database is busy or stuck.
+        TimeoutException e => e.Message,
+        _ => null,
+    };
+
+    /// <summary>
+    /// Whether the database can take a write now: a write transaction begun and rolled back, waiting at most
+    /// <paramref name="timeout"/> for the lock. Null when it can, else why not.
+    /// </summary>
+    public virtual async Task<string?> ProbeAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cancel.CancelAfter(timeout);
+        try
+        {
+            var connection = await OpenAsync(cancel.Token).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                var transaction = await BeginWriteAsync(connection, cancel.Token).ConfigureAwait(false);
+                await transaction.RollbackAsync(cancel.Token).ConfigureAwait(false);
+                await transaction.DisposeAsync().ConfigureAwait(false);
+                return null;
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return $"the {Provider} database did not let a write begin within {timeout.TotalSeconds:0.#} s (locked or unreachable)";
+        }
+        catch (Exception ex) when (Unavailable(ex) is { } reason)
+        {
+            return $"the {Provider} database is unavailable: {reason}";
+        }
+    }
+
+    /// <summary>Runs <paramref name="call"/>, turning a failure of the database into a <see cref="Orchestrator.Core.Ports.StoreUnavailableException"/>.</summary>
+    public async Task<T> Guard<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not Orchestrator.Core.Ports.StoreUnavailableException && Unavailable(ex) is { } reason)
+        {
+            throw new Orchestrator.Core.Ports.StoreUnavailableException($"the {Provider} database is unavailable: {reason}", ex);
+        }
+    }
+
     /// <summary>A time parameter as the provider stores times (always UTC).</summary>
     public abstract TimeParameter Time(DateTimeOffset? value);
 

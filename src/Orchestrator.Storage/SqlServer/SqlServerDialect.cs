@@ -54,6 +54,19 @@ internal sealed class SqlServerDialect(string connectionString, int commandTimeo
     // 2627: PRIMARY KEY or UNIQUE constraint; 2601: unique index.
     public override bool IsDuplicateKey(Exception exception) => exception is SqlException { Number: 2627 or 2601 };
 
+    // Errors of the server or the connection rather than of the statement: timeout (-2), network and login (53, 121,
+    // 233, 4060, 10053, 10054, 10060, 10061), deadlock victim (1205), log or disk full (9002, 1105), Azure's
+    // throttling and failover (40197, 40501, 40613, 49918-49920); severity 20+ ends the connection.
+    private static readonly HashSet<int> UnavailableNumbers = [-2, 53, 121, 233, 1105, 1205, 4060, 9002, 10053, 10054, 10060, 10061, 40197, 40501, 40613, 49918, 49919, 49920];
+
+    public override string? Unavailable(Exception exception) => exception switch
+    {
+        SqlException e when UnavailableNumbers.Contains(e.Number) || e.Class >= 20 => e.Message,
+        // The connection pool found no free connection in time.
+        InvalidOperationException e when e.Message.Contains("pool", StringComparison.OrdinalIgnoreCase) => e.Message,
+        _ => base.Unavailable(exception),
+    };
+
     /// <summary>sp_getapplock names are at most 255 characters and compared in binary; long customer ids are hashed.</summary>
     internal static string CustomerResource(string customerId)
     {

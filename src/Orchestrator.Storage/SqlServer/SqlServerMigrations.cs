@@ -168,5 +168,29 @@ internal static class SqlServerMigrations
             -- Feedback finds the customer's last email.
             CREATE INDEX ix_sends_customer_id_at ON sends (customer_id, at) INCLUDE (status);
             """),
+        new(4, "journey versions", """
+            -- Every journey version a worker put in force, with the text it was parsed from (JourneySource as JSON):
+            -- customers pinned to a version finish on it after a restart, on another worker, or while its file is
+            -- broken. last_in_force_at tells which version of a file ran last.
+            CREATE TABLE journey_versions (
+                journey_id        nvarchar(128) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                version           nvarchar(64)  COLLATE Latin1_General_100_BIN2 NOT NULL,
+                file_name         nvarchar(400)     NOT NULL,
+                source_json       nvarchar(max)     NOT NULL,
+                first_in_force_at datetimeoffset(7) NOT NULL,
+                last_in_force_at  datetimeoffset(7) NOT NULL,
+                CONSTRAINT pk_journey_versions PRIMARY KEY (journey_id, version)
+            );
+            """),
+        new(5, "hand-off rules", """
+            -- The send window travels with the send, so the mail is held when it is handed to the mail server outside
+            -- it (issue 9): the journey's window (window_days: bit n for DayOfWeek n, Sunday = 0; times "HH:mm") and
+            -- the customer's zone the decision judged it in. Null on older rows: no window is known, none is checked.
+            ALTER TABLE sends ADD
+                window_days int          NULL,
+                window_from nvarchar(5)  NULL,
+                window_to   nvarchar(5)  NULL,
+                time_zone   nvarchar(64) NULL;
+            """),
     ];
 }

@@ -102,10 +102,12 @@ internal static class SqlServerSql
     public const string InsertSend = """
         INSERT INTO sends (send_key, at, journey_id, version, instance_id, step_id, customer_id, variant, to_address, from_address,
                            subject, preheader, html_body, text_body, outcome_index, revision, seq, status, attempts,
-                           next_attempt_at, claimed_by, claimed_at, last_error, created_at, updated_at)
+                           next_attempt_at, claimed_by, claimed_at, last_error, created_at, updated_at,
+                           window_days, window_from, window_to, time_zone)
         SELECT @sendKey, @at, @journeyId, @version, @instanceId, @stepId, @customerId, @variant, @toAddress, @fromAddress,
                @subject, @preheader, @htmlBody, @textBody, @outcomeIndex, @revision, @seq, N'queued', 0,
-               @now, NULL, NULL, NULL, @now, @now
+               @now, NULL, NULL, NULL, @now, @now,
+               @windowDays, @windowFrom, @windowTo, @timeZone
         WHERE NOT EXISTS (SELECT 1 FROM sends WHERE send_key = @sendKey);
         """;
 
@@ -120,8 +122,8 @@ internal static class SqlServerSql
     public const string ClaimSends = """
         WITH due AS (
             SELECT TOP (@max) send_key, at, journey_id, version, instance_id, step_id, customer_id, variant, to_address,
-                   from_address, subject, preheader, html_body, text_body, outcome_index, status, claimed_by, claimed_at,
-                   updated_at
+                   from_address, subject, preheader, html_body, text_body, outcome_index, window_days, window_from,
+                   window_to, time_zone, status, claimed_by, claimed_at, updated_at
             FROM sends WITH (UPDLOCK, READPAST, ROWLOCK, READCOMMITTEDLOCK)
             WHERE status = N'queued' AND next_attempt_at <= @now
             ORDER BY next_attempt_at, send_key)
@@ -131,7 +133,8 @@ internal static class SqlServerSql
                inserted.instance_id AS InstanceId, inserted.step_id AS StepId, inserted.customer_id AS CustomerId,
                inserted.variant AS Variant, inserted.to_address AS ToAddress, inserted.from_address AS FromAddress,
                inserted.subject AS Subject, inserted.preheader AS Preheader, inserted.html_body AS HtmlBody,
-               inserted.text_body AS TextBody, inserted.outcome_index AS OutcomeIndex;
+               inserted.text_body AS TextBody, inserted.outcome_index AS OutcomeIndex, inserted.window_days AS WindowDays,
+               inserted.window_from AS WindowFrom, inserted.window_to AS WindowTo, inserted.time_zone AS TimeZone;
         """;
 
     public const string MarkSent = """
@@ -158,18 +161,9 @@ internal static class SqlServerSql
                inserted.instance_id AS InstanceId, inserted.step_id AS StepId, inserted.customer_id AS CustomerId,
                inserted.variant AS Variant, inserted.to_address AS ToAddress, inserted.from_address AS FromAddress,
                inserted.subject AS Subject, inserted.preheader AS Preheader, inserted.html_body AS HtmlBody,
-               inserted.text_body AS TextBody, inserted.outcome_index AS OutcomeIndex
+               inserted.text_body AS TextBody, inserted.outcome_index AS OutcomeIndex, inserted.window_days AS WindowDays,
+               inserted.window_from AS WindowFrom, inserted.window_to AS WindowTo, inserted.time_zone AS TimeZone
         WHERE status = N'sending' AND (claimed_by = @workerId OR claimed_at < @abandonedBefore);
-        """;
-
-    public const string InsertSendOutcome = """
-        INSERT INTO outcomes (at, journey_id, version, step_id, variant, customer_id, instance_id, kind, detail_json, send_key,
-                              revision, seq, recorded_at)
-        SELECT @at, @journeyId, @version, @stepId, @variant, @customerId, @instanceId, @kind, @detailJson, @sendKey,
-               s.revision, s.seq, @recordedAt
-        FROM sends AS s
-        WHERE s.send_key = @sendKey
-          AND NOT EXISTS (SELECT 1 FROM outcomes AS o WHERE o.send_key IS NOT NULL AND o.send_key = @sendKey AND o.kind = @kind);
         """;
 
     /// <summary>Claims every due row of up to @max customers (earliest due first), skipping rows another claimer holds.</summary>
@@ -229,6 +223,17 @@ internal static class SqlServerSql
         WHERE kind = N'converted';
         """;
 
+    // HOLDLOCK: two workers starting together must not both insert the same version.
+    public const string UpsertJourneyVersion = """
+        MERGE journey_versions WITH (HOLDLOCK) AS target
+        USING (SELECT @journeyId AS journey_id, @version AS version) AS source
+        ON target.journey_id = source.journey_id AND target.version = source.version
+        WHEN MATCHED THEN UPDATE SET last_in_force_at = @now
+        WHEN NOT MATCHED THEN
+            INSERT (journey_id, version, file_name, source_json, first_in_force_at, last_in_force_at)
+            VALUES (@journeyId, @version, @fileName, @sourceJson, @now, @now);
+        """;
+
     public static readonly SqlStatements Statements = new()
     {
         CreateMigrationsTable = CreateMigrationsTable,
@@ -252,7 +257,9 @@ internal static class SqlServerSql
         MarkFailed = MarkFailed,
         RetryLater = RetryLater,
         MarkAbandoned = MarkAbandoned,
-        InsertSendOutcome = InsertSendOutcome,
+        InsertSendOutcome = SharedSql.InsertSendOutcome,
+        DeferSend = SharedSql.DeferSend,
+        SelectHandOffs = SharedSql.SelectHandOffs,
         ClaimWakeups = ClaimWakeups,
         NextWakeup = NextWakeup,
         SelectOutcomes = SelectOutcomes,
@@ -272,5 +279,8 @@ internal static class SqlServerSql
         SelectCustomerEvents = SharedSql.SelectCustomerEvents,
         SelectEventsSince = SharedSql.SelectEventsSince,
         SelectCustomerOutcomes = SharedSql.SelectCustomerOutcomes,
+        UpsertJourneyVersion = UpsertJourneyVersion,
+        SelectJourneyVersions = SharedSql.SelectJourneyVersions,
+        SelectActiveVersions = SharedSql.SelectActiveVersions,
     };
 }

@@ -34,20 +34,53 @@ internal sealed class SqliteDialect : StorageDialect
 
     public override IReadOnlyList<Migration> Migrations => SqliteMigrations.All;
 
+    // Set once the file was there: from then on a missing file is a deleted database, not one to create.
+    private volatile bool _fileExisted;
+
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        // A pooled connection keeps writing to a file deleted under it (the inode lives on) and everything it commits
+        // is lost when the process ends, so every open looks at the path first.
+        var file = IsFile ? Path.GetFullPath(DataSource) : null;
+        if (file is not null && _fileExisted && !File.Exists(file))
+        {
+            throw new Orchestrator.Core.Ports.StoreUnavailableException(
+                $"the SQLite database file {file} is gone (deleted or moved while the worker ran); nothing is recorded until it is back (restore it, or restart the worker to start a new one)");
+        }
         var connection = new SqliteConnection(_connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             // PRAGMA busy_timeout, set through the C API: a writer waits this long for another one instead of failing.
             SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, CommandTimeoutSeconds * 1000);
+            if (file is not null && !_fileExisted && File.Exists(file))
+                _fileExisted = true;
             return connection;
         }
         catch
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>As the base, with the connection's busy timeout cut to <paramref name="timeout"/>: BEGIN IMMEDIATE waits in SQLite, not in .NET.</summary>
+    public override async Task<string?> ProbeAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = (SqliteConnection)await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, (int)timeout.TotalMilliseconds);
+                using var transaction = connection.BeginTransaction(IsolationLevel.Serializable, deferred: false);
+                transaction.Rollback();
+                return null;
+            }
+        }
+        catch (Exception ex) when (Unavailable(ex) is { } reason)
+        {
+            return $"the {Provider} database is unavailable: {reason}";
         }
     }
 
@@ -72,18 +105,38 @@ internal sealed class SqliteDialect : StorageDialect
     public override async ValueTask<IDisposable?> WaitForWriterTurnAsync(CancellationToken cancellationToken)
     {
         if (!await _writer.WaitAsync(TimeSpan.FromSeconds(CommandTimeoutSeconds), cancellationToken).ConfigureAwait(false))
-            throw new TimeoutException($"Waited {CommandTimeoutSeconds}s for another unit of work on {DataSource} to finish.");
+            throw new TimeoutException($"database is locked or slow: waited {CommandTimeoutSeconds}s for this worker's other writes to {DataSource} to finish");
         return new WriterTurn(_writer);
     }
+
+    // SQLite result codes of a database that cannot be used now, whatever the statement: BUSY, LOCKED, READONLY,
+    // IOERR, CORRUPT, FULL, CANTOPEN, NOTADB (https://sqlite.org/rescode.html).
+    private static readonly HashSet<int> UnavailableCodes = [5, 6, 8, 10, 11, 13, 14, 26];
+
+    public override string? Unavailable(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: var code } sqlite && UnavailableCodes.Contains(code)
+            ? $"{sqlite.Message} ({DataSource})"
+            : base.Unavailable(exception);
+
+    private bool IsFile => !string.IsNullOrEmpty(DataSource) && DataSource != ":memory:" && !DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase)
+        && !_connectionString.Contains("Mode=Memory", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Creates the database file's folder when it is missing (SQLite creates the file, not the folder).</summary>
     public void EnsureFolder()
     {
-        if (string.IsNullOrEmpty(DataSource) || DataSource == ":memory:" || DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        if (!IsFile)
             return;
         var folder = Path.GetDirectoryName(Path.GetFullPath(DataSource));
-        if (!string.IsNullOrEmpty(folder))
+        if (string.IsNullOrEmpty(folder))
+            return;
+        try
+        {
             Directory.CreateDirectory(folder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new Orchestrator.Core.Ports.StoreUnavailableException($"the folder {folder} for the SQLite database cannot be created: {ex.Message}", ex);
+        }
     }
 
     // Not deferred: Microsoft.Data.Sqlite issues BEGIN IMMEDIATE.

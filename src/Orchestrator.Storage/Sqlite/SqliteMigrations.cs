@@ -166,5 +166,28 @@ internal static class SqliteMigrations
             -- Feedback finds the customer's last email.
             CREATE INDEX ix_sends_customer_id_at ON sends (customer_id, at);
             """),
+        new(4, "journey versions", """
+            -- Every journey version a worker put in force, with the text it was parsed from (JourneySource as JSON):
+            -- customers pinned to a version finish on it after a restart, on another worker, or while its file is
+            -- broken. last_in_force_at tells which version of a file ran last.
+            CREATE TABLE journey_versions (
+                journey_id        TEXT NOT NULL,
+                version           TEXT NOT NULL,
+                file_name         TEXT NOT NULL,
+                source_json       TEXT NOT NULL,
+                first_in_force_at TEXT NOT NULL,
+                last_in_force_at  TEXT NOT NULL,
+                PRIMARY KEY (journey_id, version)
+            ) STRICT;
+            """),
+        new(5, "hand-off rules", """
+            -- The send window travels with the send, so the mail is held when it is handed to the mail server outside
+            -- it (issue 9): the journey's window (window_days: bit n for DayOfWeek n, Sunday = 0; times "HH:mm") and
+            -- the customer's zone the decision judged it in. Null on older rows: no window is known, none is checked.
+            ALTER TABLE sends ADD COLUMN window_days INTEGER NULL;
+            ALTER TABLE sends ADD COLUMN window_from TEXT NULL;
+            ALTER TABLE sends ADD COLUMN window_to TEXT NULL;
+            ALTER TABLE sends ADD COLUMN time_zone TEXT NULL;
+            """),
     ];
 }

@@ -91,10 +91,12 @@ internal static class SqliteSql
     public const string InsertSend = """
         INSERT INTO sends (send_key, at, journey_id, version, instance_id, step_id, customer_id, variant, to_address, from_address,
                            subject, preheader, html_body, text_body, outcome_index, revision, seq, status, attempts,
-                           next_attempt_at, claimed_by, claimed_at, last_error, created_at, updated_at)
+                           next_attempt_at, claimed_by, claimed_at, last_error, created_at, updated_at,
+                           window_days, window_from, window_to, time_zone)
         VALUES (@sendKey, @at, @journeyId, @version, @instanceId, @stepId, @customerId, @variant, @toAddress, @fromAddress,
                 @subject, @preheader, @htmlBody, @textBody, @outcomeIndex, @revision, @seq, 'queued', 0,
-                @now, NULL, NULL, NULL, @now, @now)
+                @now, NULL, NULL, NULL, @now, @now,
+                @windowDays, @windowFrom, @windowTo, @timeZone)
         ON CONFLICT (send_key) DO NOTHING;
         """;
 
@@ -107,7 +109,8 @@ internal static class SqliteSql
     private const string SendColumns = """
         send_key AS SendKey, at AS At, journey_id AS JourneyId, version AS Version, instance_id AS InstanceId, step_id AS StepId,
         customer_id AS CustomerId, variant AS Variant, to_address AS ToAddress, from_address AS FromAddress, subject AS Subject,
-        preheader AS Preheader, html_body AS HtmlBody, text_body AS TextBody, outcome_index AS OutcomeIndex
+        preheader AS Preheader, html_body AS HtmlBody, text_body AS TextBody, outcome_index AS OutcomeIndex,
+        window_days AS WindowDays, window_from AS WindowFrom, window_to AS WindowTo, time_zone AS TimeZone
         """;
 
     public const string ClaimSends = $"""
@@ -143,16 +146,6 @@ internal static class SqliteSql
         UPDATE sends SET status = 'unknown', updated_at = @now
         WHERE status = 'sending' AND (claimed_by = @workerId OR claimed_at < @abandonedBefore)
         RETURNING {SendColumns};
-        """;
-
-    public const string InsertSendOutcome = """
-        INSERT INTO outcomes (at, journey_id, version, step_id, variant, customer_id, instance_id, kind, detail_json, send_key,
-                              revision, seq, recorded_at)
-        SELECT @at, @journeyId, @version, @stepId, @variant, @customerId, @instanceId, @kind, @detailJson, @sendKey,
-               s.revision, s.seq, @recordedAt
-        FROM sends AS s
-        WHERE s.send_key = @sendKey
-          AND NOT EXISTS (SELECT 1 FROM outcomes AS o WHERE o.send_key IS NOT NULL AND o.send_key = @sendKey AND o.kind = @kind);
         """;
 
     /// <summary>Claims every due row of up to @max customers (earliest due first); returns one row per claimed wakeup.</summary>
@@ -211,6 +204,12 @@ internal static class SqliteSql
         WHERE kind = 'converted';
         """;
 
+    public const string UpsertJourneyVersion = """
+        INSERT INTO journey_versions (journey_id, version, file_name, source_json, first_in_force_at, last_in_force_at)
+        VALUES (@journeyId, @version, @fileName, @sourceJson, @now, @now)
+        ON CONFLICT (journey_id, version) DO UPDATE SET last_in_force_at = excluded.last_in_force_at;
+        """;
+
     public static readonly SqlStatements Statements = new()
     {
         CreateMigrationsTable = CreateMigrationsTable,
@@ -234,7 +233,9 @@ internal static class SqliteSql
         MarkFailed = MarkFailed,
         RetryLater = RetryLater,
         MarkAbandoned = MarkAbandoned,
-        InsertSendOutcome = InsertSendOutcome,
+        InsertSendOutcome = SharedSql.InsertSendOutcome,
+        DeferSend = SharedSql.DeferSend,
+        SelectHandOffs = SharedSql.SelectHandOffs,
         ClaimWakeups = ClaimWakeups,
         NextWakeup = NextWakeup,
         SelectOutcomes = SelectOutcomes,
@@ -254,5 +255,8 @@ internal static class SqliteSql
         SelectCustomerEvents = SharedSql.SelectCustomerEvents,
         SelectEventsSince = SharedSql.SelectEventsSince,
         SelectCustomerOutcomes = SharedSql.SelectCustomerOutcomes,
+        UpsertJourneyVersion = UpsertJourneyVersion,
+        SelectJourneyVersions = SharedSql.SelectJourneyVersions,
+        SelectActiveVersions = SharedSql.SelectActiveVersions,
     };
 }

@@ -7,6 +7,7 @@ using Orchestrator.Core.Engine;
 using Orchestrator.Core.Ports;
 using Orchestrator.Core.Processing;
 using Orchestrator.Email;
+using Orchestrator.Storage;
 using Orchestrator.Worker.Journeys;
 
 namespace Orchestrator.Worker.Http;
@@ -20,6 +21,19 @@ public static class EndpointExtensions
         app.MapGet("/unsubscribe", UnsubscribePage);
         app.MapPost("/unsubscribe", Unsubscribe);
         app.MapGet("/health", Health);
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        // For orchestrators: live = the process answers; ready = every part works (503 otherwise), each part by name.
+        app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
+        {
+            ResultStatusCodes =
+            {
+                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+            ResponseWriter = WriteReadiness,
+        });
         app.MapPages();
         return app;
     }
@@ -32,6 +46,11 @@ public static class EndpointExtensions
     {
         if (!request.Headers.TryGetValue("X-Api-Key", out var key) || !FixedTimeEquals(key.ToString(), options.Value.ApiKey))
             return Results.Problem("missing or wrong X-Api-Key header", statusCode: StatusCodes.Status401Unauthorized);
+        var tooLarge = $"the body is larger than {options.Value.MaxBodyBytes:N0} bytes (Orchestrator:Http:MaxBodyBytes): send fewer events per request";
+        if (request.ContentLength > options.Value.MaxBodyBytes)
+            return Results.Problem(tooLarge, statusCode: StatusCodes.Status413PayloadTooLarge);
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = options.Value.MaxBodyBytes;
         JsonDocument document;
         try
         {
@@ -40,6 +59,11 @@ public static class EndpointExtensions
         catch (JsonException ex)
         {
             return Results.Problem($"the body is not valid JSON: {ex.Message}", statusCode: StatusCodes.Status400BadRequest);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // A chunked body without a length, cut off by Kestrel at the limit.
+            return Results.Problem(tooLarge, statusCode: StatusCodes.Status413PayloadTooLarge);
         }
         using (document)
         {
@@ -54,17 +78,48 @@ public static class EndpointExtensions
             {
                 if (!EventJson.TryRead(items[i], out var evt, out var error))
                 {
+                    OrchestratorMetrics.Event(IngestStatus.Rejected);
                     rejected++;
                     results.Add(new { index = i, eventId = EventJson.EventIdOf(items[i]), status = "rejected", message = error });
                     continue;
                 }
-                var result = await ingress.IngestAsync(evt!, cancellationToken).ConfigureAwait(false);
+                IngestResult result;
+                try
+                {
+                    result = await ingress.IngestAsync(evt!, cancellationToken).ConfigureAwait(false);
+                }
+                catch (StoreUnavailableException ex)
+                {
+                    // Nothing of this event or the ones after it was recorded: the client sends them again later.
+                    return Unavailable(ex, batch ? results : null, items.Skip(i).Select(EventJson.EventIdOf).ToList());
+                }
                 if (result.Status == IngestStatus.Rejected)
                     rejected++;
                 results.Add(new { index = i, eventId = result.EventId, status = result.Status.ToString().ToLowerInvariant(), message = result.Message, outcomes = result.Outcomes, sends = result.Sends });
             }
             var status = rejected == 0 ? StatusCodes.Status200OK : batch ? StatusCodes.Status207MultiStatus : StatusCodes.Status400BadRequest;
             return Results.Json(batch ? results : results[0], statusCode: status);
+        }
+    }
+
+    /// <summary>
+    /// 503 with Retry-After: the database cannot record events now. A batch's answer lists the events taken before
+    /// (they are committed) and the ids of those not taken, so the client resends exactly those.
+    /// </summary>
+    private static RetryLater Unavailable(StoreUnavailableException ex, List<object>? taken, List<string?> notTaken)
+    {
+        var message = $"{ex.Message}; nothing was recorded for this event{(notTaken.Count > 1 ? $" and the {notTaken.Count - 1} after it" : "")}: send again later";
+        return new RetryLater(Results.Json(taken is null
+            ? new { status = "unavailable", message }
+            : new { status = "unavailable", message, taken, notTaken }, statusCode: StatusCodes.Status503ServiceUnavailable));
+    }
+
+    private sealed class RetryLater(IResult inner) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = "5";
+            return inner.ExecuteAsync(httpContext);
         }
     }
 
@@ -87,27 +142,55 @@ public static class EndpointExtensions
             return Results.Content("<p>This unsubscribe link is not valid.</p>", "text/html", statusCode: StatusCodes.Status400BadRequest);
         var now = time.GetUtcNow();
         var evt = new CustomerEvent { EventId = $"unsubscribe-{c}-{now.ToUnixTimeMilliseconds()}", CustomerId = c, Type = JourneyEngine.Unsubscribed, OccurredAt = now };
-        await ingress.IngestAsync(evt, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ingress.IngestAsync(evt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException)
+        {
+            // A mail client retries a one-click POST that failed; a person sees that it did not work.
+            return new RetryLater(Results.Content("<p>We could not record your unsubscribe just now. Please try again in a minute.</p>", "text/html",
+                statusCode: StatusCodes.Status503ServiceUnavailable));
+        }
         return Results.Content("<p>You are unsubscribed. You will receive no more marketing email from us.</p>", "text/html");
     }
 
     /// <summary>
-    /// The journeys in force and their errors, and the event intake. 503 with <c>status: degraded</c> while RabbitMQ
-    /// intake is configured but not consuming (so orchestrators stop routing to, or restart, the worker); journey
-    /// errors never make it unhealthy: the last good versions run.
+    /// The journeys in force and their errors, customers held because their version is not loaded, and the event
+    /// intake. 503 with <c>status: degraded</c> while the database cannot take a write, the scheduler has stopped running
+    /// timers, or RabbitMQ intake is configured
+    /// but not consuming (so orchestrators stop routing to, or restart, the worker). Journey errors and held customers say <c>status: attention</c> with
+    /// 200: the last good versions run, and a restart would not fix either.
     /// </summary>
-    private static IResult Health(JourneyCatalogHost journeys, IServiceProvider services)
+    private static async Task<IResult> Health(JourneyCatalogHost journeys, WorkerHealth health, CancellationToken cancellationToken)
     {
         var errors = journeys.Diagnostics.Where(d => d.Severity == Core.Journeys.DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
-        var intake = services.GetService<Orchestrator.Messaging.MessagingHealth>()?.Check();
-        var healthy = intake?.Healthy ?? true;
+        var intake = health.Intake();
+        var database = await health.DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var timers = health.Timers();
+        var healthy = intake.Healthy && database is null && timers is null;
+        var held = journeys.Held;
         return Results.Json(new
         {
-            status = healthy ? "ok" : "degraded",
+            status = !healthy ? "degraded" : health.Attention().Count > 0 ? "attention" : "ok",
             journeys = journeys.Current.Latest.Select(j => new { id = j.Id, version = j.Version }),
             journeyErrors = errors,
-            intake = intake is null ? "http only (Orchestrator:Messaging:Transport None)" : intake.Description,
+            held = held.Select(h => new { journey = h.JourneyId, version = h.Version, instances = h.Active, reason = h.Reason }),
+            versionStore = journeys.VersionStoreProblem,
+            database = database ?? "ok",
+            timers = timers ?? "ok",
+            intake = intake.Description,
         }, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static Task WriteReadiness(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString().ToLowerInvariant(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString().ToLowerInvariant(), description = e.Value.Description }),
+        }));
     }
 
     /// <summary>Compares a presented secret without leaking, by its timing, how much of it was right.</summary>

@@ -13,6 +13,11 @@ public sealed class HttpOptions
     [System.ComponentModel.DataAnnotations.Range(1, 100_000)]
     public int MaxBatch { get; set; } = 1_000;
 
+    /// <summary>Largest <c>POST /events</c> body, in bytes; a larger one gets 413 before it is read. Default 16 MiB
+    /// (a full batch of typical events is well under 1 MiB; each event's own limits are <see cref="Core.Processing.EventLimits"/>).</summary>
+    [System.ComponentModel.DataAnnotations.Range(1_024, 1_073_741_824)]
+    public long MaxBodyBytes { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>User name of the marketer's pages (<c>/</c>, <c>/journeys/{id}</c>, <c>/customers/{id}</c>; HTTP Basic).</summary>
     [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = false)]
     public string PagesUser { get; set; } = "marketer";

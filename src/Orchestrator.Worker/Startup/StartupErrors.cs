@@ -18,7 +18,16 @@ public static partial class StartupErrors
     /// <summary>The operator's message for <paramref name="exception"/>, or null when it is not a configuration problem.</summary>
     public static string? Describe(Exception exception)
     {
-        var problems = exception switch
+        if (Problems(exception) is not { } problems)
+            return null;
+        var text = new StringBuilder("orchestrator-worker did not start: fix these settings (appsettings.json, or environment variables such as Orchestrator__Storage__Provider)");
+        foreach (var problem in problems)
+            text.Append("\n  - ").Append(problem);
+        return text.ToString();
+    }
+
+    private static List<string>? Problems(Exception exception) =>
+        exception switch
         {
             OptionsValidationException invalid => invalid.Failures.Select(f => Qualify(invalid.OptionsType, f)).ToList(),
             AggregateException many when many.InnerExceptions.All(e => e is OptionsValidationException) =>
@@ -26,15 +35,12 @@ public static partial class StartupErrors
             // The configuration binder's own failure, e.g. an enum value that does not exist.
             InvalidOperationException { InnerException: FormatException format } conversion when conversion.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) =>
                 [$"{conversion.Message.TrimEnd('.')}: {format.Message}{ValidValues(conversion.Message)}"],
+            // The database (or its folder) cannot be created or written at start: a path or permission to fix.
+            Core.Ports.StoreUnavailableException store =>
+                [$"{Storage.StorageOptions.SectionName}:ConnectionString: {store.Message}; check the path (or server) it names and its permissions"],
+            AggregateException { InnerExceptions: [var only] } => Problems(only),
             _ => null,
         };
-        if (problems is null)
-            return null;
-        var text = new StringBuilder("orchestrator-worker did not start: fix these settings (appsettings.json, or environment variables such as Orchestrator__Storage__Provider)");
-        foreach (var problem in problems)
-            text.Append("\n  - ").Append(problem);
-        return text.ToString();
-    }
 
     /// <summary>For an enum setting, the values it takes.</summary>
     private static string ValidValues(string conversionMessage)

@@ -96,6 +96,21 @@ internal sealed partial class EngineHarness : IDisposable
         return this;
     }
 
+    /// <summary>Decides from now on with <paramref name="catalog"/>, as a worker that loaded just these versions.</summary>
+    public EngineHarness Use(JourneyCatalog catalog)
+    {
+        Catalog = catalog;
+        return this;
+    }
+
+    /// <summary>One wakeup of the customer at the clock's time, as the worker's scheduler runs it.</summary>
+    public Decision Due(string customerId = "c-1")
+    {
+        var decision = Engine.HandleDue(Catalog, State(customerId)!);
+        Apply(customerId, decision);
+        return decision;
+    }
+
     /// <summary>Where the harness writes its templates.</summary>
     public string TemplateFolder => Path.Combine(_folder, "templates");
 

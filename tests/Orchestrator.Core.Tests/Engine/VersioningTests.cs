@@ -1,4 +1,5 @@
 using Orchestrator.Core.Engine;
+using Orchestrator.Core.Journeys;
 
 namespace Orchestrator.Core.Tests.Engine;
 
@@ -140,5 +141,57 @@ public sealed class VersioningTests
         var exited = h.Single(OutcomeKind.Exited);
         Assert.Equal("version-removed", EngineHarness.Detail(exited, "reason"));
         Assert.Equal(EngineHarness.At("2026-03-02T09:00:00Z"), exited.At);
+    }
+
+    [Fact]
+    public void A_customer_pinned_to_a_version_the_worker_has_not_loaded_is_held_and_runs_on_it_once_it_is_back()
+    {
+        using var h = Entered(Journey("Old subject"));
+        var old = h.Journey("promo");
+        h.WithJourney(Journey("New subject")).Reload();
+        var edited = h.Journey("promo");
+
+        // A worker that knows only today's file: c-old is neither moved to it nor ended; its timer stays.
+        h.Use(new JourneyCatalog([edited]));
+        h.Time.SetUtcNow(EngineHarness.At("2026-03-02T09:30:00Z"));
+        var held = h.Due("c-old");
+        Assert.Empty(held.Outcomes);
+        Assert.Empty(h.Sends);
+        Assert.Equal(old.Version, h.Instance("c-old").Version);
+        Assert.Equal(InstanceStatus.Active, h.Instance("c-old").Status);
+        Assert.Equal(EngineHarness.At("2026-03-02T09:00:00Z"), h.Instance("c-old").WakeAt);
+        // Looked at again after a pause, not in a tight loop of wakeups.
+        Assert.Equal([EngineHarness.At("2026-03-02T09:31:00Z")], held.Wakeups.Select(w => w.DueAt));
+
+        // The version is back (read from the database): it runs at its own due time, late.
+        h.Use(new JourneyCatalog([edited], [old]));
+        h.Time.SetUtcNow(EngineHarness.At("2026-03-02T09:31:00Z"));
+        h.Due("c-old");
+        var send = Assert.Single(h.Sends);
+        Assert.Equal("Old subject", send.Subject);
+        Assert.Equal(old.Version, send.Version);
+        Assert.Equal(EngineHarness.At("2026-03-02T09:00:00Z"), send.At);
+    }
+
+    [Fact]
+    public void Customers_of_a_journey_the_worker_has_not_loaded_at_all_are_held_and_let_no_event_end_them()
+    {
+        using var h = Entered(Journey("Old subject"));
+        h.Use(new JourneyCatalog([]));
+        h.Time.SetUtcNow(EngineHarness.At("2026-03-02T10:00:00Z"));
+        Assert.Empty(h.Due("c-old").Outcomes);
+        h.Event("signed.up", "2026-03-02T10:01:00Z", customerId: "c-old");
+        Assert.Equal(InstanceStatus.Active, h.Instance("c-old").Status);
+        Assert.Equal(EngineHarness.At("2026-03-02T09:00:00Z"), h.Instance("c-old").WakeAt);
+    }
+
+    [Fact]
+    public void On_change_migrate_still_moves_a_customer_whose_old_version_is_gone()
+    {
+        using var h = Entered(Journey("Old subject", onChange: "migrate"));
+        h.WithJourney(Journey("New subject", onChange: "migrate")).Reload();
+        h.Use(new JourneyCatalog([h.Journey("promo")]));
+        h.AdvanceTo("2026-03-03T00:00:00Z");
+        Assert.Equal("New subject", Assert.Single(h.Sends).Subject);
     }
 }

@@ -25,6 +25,7 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     {
         var settings = _folder.Settings(ExternalProcess.FreePort());
         settings["Orchestrator__Http__MaxBatch"] = "3";
+        settings["Orchestrator__Http__MaxBodyBytes"] = "20000";
         _worker = await WorkerProcess.StartAsync(_folder.Path, settings);
     }
 
@@ -181,6 +182,97 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         Assert.Equal(0, sameAddress.Body.GetProperty("sends").GetInt32());
         Assert.Equal(["unsubscribed"], await StorageProbe.ColumnAsync(_folder.Database,
             "SELECT json_extract(detail_json, '$.reason') FROM outcomes WHERE customer_id = 'c-1-new' AND kind = 'suppressed'"));
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_gets_413_with_the_setting_named_whether_its_length_is_declared_or_not()
+    {
+        var big = SignUp("e-big", "c-big").Replace("\"type\"", $"\"padding\":\"{new string('x', 30_000)}\",\"type\"", StringComparison.Ordinal);
+        var declared = await Worker.PostEventsAsync(big);
+        Assert.Equal(413, declared.Status);
+        Assert.Contains("Orchestrator:Http:MaxBodyBytes", declared.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // Chunked, without Content-Length: cut off while it is read.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = new PushStreamContent(big) };
+        request.Headers.Add("X-Api-Key", WorkerProcess.ApiKey);
+        using var chunked = await Worker.Http.SendAsync(request);
+        Assert.Equal(413, (int)chunked.StatusCode);
+        Assert.Contains("Orchestrator:Http:MaxBodyBytes", await chunked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(await StorageProbe.ColumnAsync(_folder.Database, "SELECT event_id FROM inbox"));
+    }
+
+    /// <summary>A body sent in chunks, so the request has no Content-Length.</summary>
+    private sealed class PushStreamContent(string text) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>
+            stream.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
+    }
+
+    [Fact]
+    public async Task Metrics_count_events_by_result_decisions_and_sends_for_prometheus()
+    {
+        Assert.Equal(200, (await Worker.PostEventsAsync(SignUp("e-1", "c-1"))).Status);
+        Assert.Equal(200, (await Worker.PostEventsAsync(SignUp("e-1", "c-1"))).Status); // duplicate
+        Assert.Equal(400, (await Worker.PostEventsAsync("""{"eventId":"e-2","customerId":"c-2"}""")).Status);
+        await WaitForEmailAsync();
+
+        // The exporter collects on scrape; the send is counted once the dispatcher recorded it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        string metrics;
+        while (!(metrics = await Worker.Http.GetStringAsync("/metrics")).Contains("outcome=\"sent\"", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no send counted:\n" + metrics);
+            await Task.Delay(200);
+        }
+        Assert.Matches(@"orchestrator_events_total\{[^}]*result=""processed""[^}]*\} 1\b", metrics);
+        Assert.Matches(@"orchestrator_events_total\{[^}]*result=""duplicate""[^}]*\} 1\b", metrics);
+        Assert.Matches(@"orchestrator_events_total\{[^}]*result=""rejected""[^}]*\} 1\b", metrics);
+        Assert.Matches(@"orchestrator_decisions_total\{[^}]*cause=""event""[^}]*\} 1\b", metrics);
+        Assert.Matches(@"orchestrator_sends_total\{[^}]*outcome=""sent""[^}]*\} 1\b", metrics);
+    }
+
+    [Fact]
+    public async Task Forged_altered_truncated_and_empty_tokens_change_nothing_and_a_replayed_one_changes_nothing_twice()
+    {
+        var token = UnsubscribeToken.Create("c-9", Secret);
+        var altered = (token[0] == 'a' ? "b" : "a") + token[1..];
+        var cases = new (string Customer, string? Token)[]
+        {
+            ("c-9", UnsubscribeToken.Create("c-9", "a-guessed-secret")),   // forged with another secret
+            ("c-10", token),                                                 // c-9's token for another customer
+            ("c-9", altered),
+            ("c-9", token[..^1]),                                            // truncated
+            ("c-9", token + "0"),                                            // lengthened
+            ("c-9", token.ToUpperInvariant()),
+            ("c-9", ""),
+            ("c-9", null),
+        };
+        foreach (var (customer, t) in cases)
+        {
+            var query = t is null ? $"/unsubscribe?c={customer}" : $"/unsubscribe?c={customer}&t={t}";
+            using var post = await Worker.Http.PostAsync(query, new StringContent("List-Unsubscribe=One-Click", Encoding.ASCII, "application/x-www-form-urlencoded"));
+            using var get = await Worker.Http.GetAsync(query);
+            Assert.Equal(400, (int)post.StatusCode);
+            Assert.Equal(400, (int)get.StatusCode);
+        }
+        // Nothing was recorded for any of them: no event, no customer row created for an id that never existed.
+        Assert.Empty(await StorageProbe.ColumnAsync(_folder.Database, "SELECT event_id FROM inbox"));
+        Assert.Empty(await StorageProbe.ColumnAsync(_folder.Database, "SELECT customer_id FROM customers"));
+
+        // The real token, used twice: unsubscribed once; the second changes no state and adds no suppression.
+        for (var i = 0; i < 2; i++)
+        {
+            using var post = await Worker.Http.PostAsync($"/unsubscribe?c=c-9&t={token}", new StringContent("List-Unsubscribe=One-Click", Encoding.ASCII, "application/x-www-form-urlencoded"));
+            Assert.Equal(200, (int)post.StatusCode);
+        }
+        Assert.Equal(["1"], await StorageProbe.ColumnAsync(_folder.Database, "SELECT unsubscribed FROM customers WHERE customer_id = 'c-9'"));
+        Assert.Empty(await StorageProbe.ColumnAsync(_folder.Database, "SELECT kind FROM outcomes WHERE customer_id = 'c-9'"));
     }
 
     private async Task<MimeMessage> WaitForEmailAsync()

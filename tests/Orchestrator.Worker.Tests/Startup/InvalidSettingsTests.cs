@@ -63,4 +63,23 @@ public sealed class InvalidSettingsTests : IDisposable
         Assert.Contains("Orchestrator:Scheduling:Clustered needs Store SqlServer", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Scheduling:LeaseSeconds must be longer than PollIntervalMilliseconds", output, StringComparison.Ordinal);
     }
+
+    /// <summary>A data path that cannot be created (here a file where the folder should be; the tests run as root, whom
+    /// permissions do not stop) is reported with the setting and the reason, not a stack trace and SIGABRT.</summary>
+    [Theory]
+    [InlineData("Orchestrator__Storage__ConnectionString", "Orchestrator:Storage:ConnectionString: the folder")]
+    [InlineData("Orchestrator__Scheduling__ConnectionString", "Orchestrator:Scheduling:ConnectionString: the folder")]
+    public async Task A_data_folder_that_cannot_be_created_stops_the_worker_with_the_setting_and_the_reason(string variable, string expected)
+    {
+        var blocker = Path.Combine(_folder.Path, "not-a-folder");
+        File.WriteAllText(blocker, "a file where the data folder should be");
+        var settings = _folder.Settings(ExternalProcess.FreePort());
+        settings[variable] = $"Data Source={Path.Combine(blocker, "store.db")}";
+
+        var (exit, output) = await WorkerProcess.RunToExitAsync(_folder.Path, settings, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(3, exit);
+        Assert.Contains($"{expected} {blocker} ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+    }
 }

@@ -75,6 +75,15 @@ internal sealed class ExternalProcess : IDisposable
         }
     }
 
+    /// <summary>SIGTERM, as a supervisor stops a service: the process runs its shutdown.</summary>
+    public void Terminate()
+    {
+        if (_process.HasExited)
+            return;
+        using var kill = System.Diagnostics.Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
     public void Kill()
     {

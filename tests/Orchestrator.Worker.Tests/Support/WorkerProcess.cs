@@ -65,7 +65,7 @@ internal sealed class WorkerProcess : IDisposable
         int.Parse(settings["ASPNETCORE_URLS"].Split(':')[^1], CultureInfo.InvariantCulture);
 
     /// <summary>Starts the worker and waits until <c>/health</c> answers and satisfies <paramref name="ready"/> (by default:
-    /// status ok, which with RabbitMQ means every partition is being consumed).</summary>
+    /// status ok or attention, which with RabbitMQ means every partition is being consumed).</summary>
     /// <param name="arguments">Command-line arguments after the dll, e.g. <c>--demo file</c>.</param>
     public static async Task<WorkerProcess> StartAsync(string folder, IDictionary<string, string> settings, Func<JsonElement, bool>? ready = null, IEnumerable<string>? arguments = null)
     {
@@ -76,7 +76,7 @@ internal sealed class WorkerProcess : IDisposable
             try
             {
                 var health = await worker.HealthAsync();
-                if (ready?.Invoke(health) ?? health.GetProperty("status").GetString() == "ok")
+                if (ready?.Invoke(health) ?? health.GetProperty("status").GetString() is "ok" or "attention")
                     return worker;
             }
             catch (HttpRequestException)
@@ -125,6 +125,13 @@ internal sealed class WorkerProcess : IDisposable
 
     /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
     public void Kill() => _process.Kill();
+
+    /// <summary>SIGTERM; then <see cref="WaitForExitAsync"/>.</summary>
+    public void Terminate() => _process.Terminate();
+
+    public Task<bool> WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout);
+
+    public int ExitCode => _process.ExitCode;
 
     public void Dispose()
     {
