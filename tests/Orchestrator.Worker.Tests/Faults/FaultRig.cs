@@ -148,6 +148,20 @@ internal sealed class FaultRig : IAsyncDisposable
         return new Activity(inbox, mails, sending, queued);
     }
 
+    /// <summary>Sends waiting for another attempt after a failed one.</summary>
+    public Task<int> RetriedSendsAsync() => CountAsync("SELECT COUNT(*) FROM sends WHERE status = 'queued' AND attempts > 0");
+
+    public async Task WaitForMailsAsync(int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Directory.GetFiles(MailFolder, "*.eml").Length < count)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"fewer than {count} mails arrived within {timeout} ({await ActivityAsync()})\n{Logs()}");
+            await Task.Delay(200);
+        }
+    }
+
     private async Task<int> CountAsync(string sql) =>
         (await StorageProbe.ColumnAsync(Database, sql)).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).FirstOrDefault();
 

@@ -13,7 +13,7 @@ namespace Orchestrator.Worker.Tests.Faults;
 internal static class Population
 {
     /// <summary>The customer count of the test command; <c>ORCHESTRATOR_FAULTS_CUSTOMERS</c> sets it (the soak).</summary>
-    public static int Customers => Setting("ORCHESTRATOR_FAULTS_CUSTOMERS", 2_000);
+    public static int Customers => Setting("ORCHESTRATOR_FAULTS_CUSTOMERS", 200);
 
     /// <summary>A whole number from the environment variable <paramref name="name"/>, or <paramref name="fallback"/>.</summary>
     public static int Setting(string name, int fallback) =>
