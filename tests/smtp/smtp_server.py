@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """A real SMTP server for the email tests (aiosmtpd, from Debian's python3-aiosmtpd; run it with /usr/bin/python3).
 
-    smtp_server.py PORT FOLDER [--auth USER:PASSWORD] [--stop-on-stdin-eof]
+    smtp_server.py PORT FOLDER [--auth USER:PASSWORD] [--stop-on-stdin-eof] [--reject-all "451 4.3.2"]
 
 Listens on 127.0.0.1:PORT and prints READY once it accepts connections. Every accepted message is stored as
 FOLDER/NNNNNN.eml, the raw bytes of DATA as received (headers included), next to NNNNNN.envelope.json with the
-envelope (MAIL FROM, RCPT TO). FOLDER/connections.log gets one line per client connection, so tests can check
-that connections are reused. RCPT TO addresses starting with "reject-permanent" get 550, "reject-transient" 451.
+envelope (MAIL FROM, RCPT TO); started again on a folder that holds messages, it numbers on after them.
+FOLDER/connections.log gets one line per client connection, so tests can check
+that connections are reused. RCPT TO addresses starting with "reject-permanent" get 550, "reject-transient" 451;
+with --reject-all every RCPT TO gets the given reply.
 Stops on SIGTERM/SIGINT, and with --stop-on-stdin-eof also when its standard input closes (a test that redirects
 stdin to a pipe then never leaves a server behind, even if it dies before killing it).
 """
@@ -29,7 +31,10 @@ class Recorder:
 
     def __init__(self, folder):
         self.folder = folder
-        self.numbers = itertools.count(1)
+        # Started again on the same folder (a test taking the server down and up), it numbers on after the last
+        # message instead of overwriting what earlier runs received.
+        stored = [int(name[:6]) for name in os.listdir(folder) if name.endswith(".eml") and name[:6].isdigit()]
+        self.numbers = itertools.count(max(stored, default=0) + 1)
         self.lock = threading.Lock()
         self.accepting_connections = False
 
@@ -48,11 +53,14 @@ class Recorder:
 
 
 class Handler:
-    def __init__(self, recorder):
+    def __init__(self, recorder, reject_all):
         self.recorder = recorder
+        self.reject_all = reject_all
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.lower()
+        if self.reject_all:
+            return f"{self.reject_all} <{address}>: Recipient address rejected: Try again later"
         if local.startswith("reject-permanent"):
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         if local.startswith("reject-transient"):
@@ -96,6 +104,8 @@ def main():
     parser.add_argument("--auth", help="USER:PASSWORD required by AUTH (offered without TLS, for tests)")
     # Opt-in: a caller that does not redirect stdin may hand us /dev/null, which is at EOF from the start.
     parser.add_argument("--stop-on-stdin-eof", action="store_true", help="also stop when standard input closes")
+    # A server having a bad spell: every recipient refused with this reply, e.g. "451 4.3.2" (fault tests).
+    parser.add_argument("--reject-all", help="answer every RCPT TO with this code and enhanced status")
     args = parser.parse_args()
     os.makedirs(args.folder, exist_ok=True)
 
@@ -113,7 +123,7 @@ def main():
         warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
         smtp_kwargs = {"authenticator": authenticate, "auth_required": True, "auth_require_tls": False}
 
-    controller = CountingController(Handler(recorder), recorder, hostname="127.0.0.1", port=args.port,
+    controller = CountingController(Handler(recorder, args.reject_all), recorder, hostname="127.0.0.1", port=args.port,
                                     server_hostname="smtp.test", **smtp_kwargs)
     controller.start()
     recorder.accepting_connections = True

@@ -93,23 +93,8 @@ public sealed class EndToEndTests(ITestOutputHelper output) : IAsyncLifetime, ID
 
     private async Task StartWorkerAsync(Scenario scenario) => _worker = await StartWorkerAsync(scenario, _httpPort, "e2e-worker");
 
-    private async Task<WorkerProcess> StartWorkerAsync(Scenario scenario, int httpPort, string workerId, string? quartzFile = null)
-    {
-        var settings = WorkerProcess.Settings(_folder, scenario.JourneysFolder, httpPort);
-        settings["Orchestrator__Scheduling__ConnectionString"] = $"Data Source={Path.Combine(_folder, "data", quartzFile ?? "quartz.db")}";
-        settings["Orchestrator__Messaging__Transport"] = "RabbitMq";
-        settings["Orchestrator__Messaging__Host"] = "127.0.0.1";
-        settings["Orchestrator__Messaging__QueueName"] = _broker!.Name;
-        settings["Orchestrator__Messaging__Partitions"] = "4"; // the production shape: customers spread over queues
-        settings["Orchestrator__Email__Host"] = "127.0.0.1";
-        settings["Orchestrator__Email__Port"] = _smtpPort.ToString(CultureInfo.InvariantCulture);
-        settings["Orchestrator__Email__Security"] = "None";
-        settings["Orchestrator__Email__WorkerId"] = workerId;
-        settings["Orchestrator__Sending__DefaultFrom"] = scenario.Sending.DefaultFrom;
-        settings["Orchestrator__Sending__FrequencyCap__Count"] = scenario.Sending.FrequencyCap!.Count.ToString(CultureInfo.InvariantCulture);
-        settings["Orchestrator__Sending__FrequencyCap__Period"] = scenario.Sending.FrequencyCap.Period;
-        return await WorkerProcess.StartAsync(_folder, settings, health => health.GetProperty("status").GetString() == "ok" && health.GetProperty("journeys").GetArrayLength() == 4);
-    }
+    private async Task<WorkerProcess> StartWorkerAsync(Scenario scenario, int httpPort, string workerId) =>
+        await WorkerProcess.StartAsync(_folder, scenario.WorkerSettings(httpPort, _broker!.Name, _smtpPort, workerId), Scenario.Ready);
 
     private void KillWorker()
     {

@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Globalization;
+using Orchestrator.Core.Simulation;
+using Orchestrator.Worker.Tests.E2E;
+using Orchestrator.Worker.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Orchestrator.Worker.Tests.Faults;
+
+/// <summary>What was going on around one fault: the worker's progress just before it and what was left after.</summary>
+internal sealed record Activity(int Inbox, int Mails, int Sending, uint Queued)
+{
+    public override string ToString() => $"inbox {Inbox}, mails {Mails}, sending {Sending}, queued {Queued}";
+}
+
+/// <summary>One kill -9: when, and the activity seen just before and right after it.</summary>
+internal sealed record KillRecord(int Number, TimeSpan At, Activity Before, Activity After)
+{
+    /// <summary>Events were being consumed or mail was in flight when it landed.</summary>
+    public bool DuringActivity => After.Inbox > Before.Inbox || After.Mails > Before.Mails || After.Sending > 0 || Before.Sending > 0;
+
+    public override string ToString() =>
+        $"kill {Number} at +{At.TotalSeconds:F1}s: before ({Before}), after ({After}): {(DuringActivity ? "during activity" : "IDLE")}";
+}
+
+/// <summary>
+/// The parts of a fault scenario, all real: a RabbitMQ exchange and queues of its own, an SMTP server (aiosmtpd) that
+/// can be taken down and brought back on the same port and folder, worker processes that can be killed, and the
+/// simulator's prediction for the generated customers. <see cref="CheckAsync"/> counts what happened.
+/// </summary>
+internal sealed class FaultRig : IAsyncDisposable
+{
+    private readonly ITestOutputHelper _output;
+    private readonly int _smtpPort = ExternalProcess.FreePort();
+    private readonly List<string> _logs = [];
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private ExternalProcess? _smtp;
+
+    private FaultRig(ITestOutputHelper output, string folder, Broker broker, Scenario scenario)
+    {
+        _output = output;
+        Folder = folder;
+        Broker = broker;
+        Scenario = scenario;
+    }
+
+    public string Folder { get; }
+    public Broker Broker { get; }
+    public Scenario Scenario { get; }
+    public Dictionary<string, WorkerProcess> Workers { get; } = new(StringComparer.Ordinal);
+    public string MailFolder => Path.Combine(Folder, "mail");
+    public string Database => WorkerProcess.DatabaseIn(Folder);
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>Sends the simulator predicts after <see cref="Scenario.Until"/>: they may arrive while the rig checks.</summary>
+    private SimulationResult? _beyond;
+
+    /// <param name="lead">Time from now to the first event: the worker starts and publishing begins meanwhile.</param>
+    public static async Task<FaultRig> CreateAsync(ITestOutputHelper output, string name, int customers, TimeSpan lead)
+    {
+        await TestServices.EnsureStartedAsync();
+        var folder = Directory.CreateTempSubdirectory("orch-faults").FullName;
+        var broker = await Broker.ConnectAsync("orchestrator-" + name);
+        var lines = Population.Replicate(await Scenario.SampleEventLinesAsync(), customers);
+        var scenario = await Scenario.CreateAsync(folder, DateTimeOffset.UtcNow + lead, lines);
+        var rig = new FaultRig(output, folder, broker, scenario);
+        rig._beyond = await Simulator.RunAsync(scenario.Catalog, scenario.Events, scenario.Sending, scenario.Until + TimeSpan.FromMinutes(10));
+        Directory.CreateDirectory(rig.MailFolder);
+        return rig;
+    }
+
+    public async Task StartSmtpAsync(string? rejectAll = null)
+    {
+        string[] arguments = [Path.Combine(RepoPaths.Root, "tests", "smtp", "smtp_server.py"), _smtpPort.ToString(CultureInfo.InvariantCulture), MailFolder];
+        _smtp = new ExternalProcess("/usr/bin/python3", rejectAll is null ? arguments : [.. arguments, "--reject-all", rejectAll], Folder);
+        await _smtp.WaitForOutputAsync("READY", TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>SIGKILL, as a mail server that dies: connections drop mid-dialogue.</summary>
+    public void StopSmtp()
+    {
+        if (_smtp is null)
+            return;
+        _smtp.Kill();
+        _logs.Add("smtp server:\n" + _smtp.Output);
+        _smtp.Dispose();
+        _smtp = null;
+    }
+
+    /// <summary>Starts worker <paramref name="workerId"/> (its own Quartz file and HTTP port) and waits until it consumes.</summary>
+    public async Task<WorkerProcess> StartWorkerAsync(string workerId, IDictionary<string, string>? extra = null)
+    {
+        var settings = Scenario.WorkerSettings(ExternalProcess.FreePort(), Broker.Name, _smtpPort, workerId, $"quartz-{workerId}.db");
+        // Short retries: an SMTP outage of tens of seconds is ridden out within the scenario, not in minutes.
+        string[] delays = ["00:00:01", "00:00:01", "00:00:02", "00:00:02", "00:00:03", "00:00:03", "00:00:05", "00:00:05", "00:00:05", "00:00:05", "00:00:05", "00:00:05"];
+        for (var i = 0; i < delays.Length; i++)
+            settings[$"Orchestrator__Email__RetryDelays__{i}"] = delays[i];
+        settings["Orchestrator__Email__MaxAttempts"] = (delays.Length + 1).ToString(CultureInfo.InvariantCulture);
+        settings["Logging__LogLevel__Orchestrator"] = "Warning"; // thousands of customers: a line per event would be megabytes
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+            settings[key] = value;
+        var worker = await WorkerProcess.StartAsync(Folder, settings, Scenario.Ready);
+        Workers[workerId] = worker;
+        return worker;
+    }
+
+    public void KillWorker(string workerId)
+    {
+        var worker = Workers[workerId];
+        worker.Kill();
+        _logs.Add($"worker {workerId}:\n{Tail(worker.Output)}");
+        worker.Dispose();
+        Workers.Remove(workerId);
+    }
+
+    /// <summary>Waits until the worker makes progress (an event decided, a mail arrived, a send in flight), then kills it
+    /// at once, so the kill lands while work is under way; fails if nothing moves within <paramref name="timeout"/>.</summary>
+    public async Task<KillRecord> KillDuringActivityAsync(string workerId, int number, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var before = await ActivityAsync();
+            await Task.Delay(150);
+            var now = await ActivityAsync();
+            if (now.Inbox > before.Inbox || now.Mails > before.Mails || now.Sending > 0)
+            {
+                var at = Elapsed;
+                KillWorker(workerId);
+                var after = await ActivityAsync();
+                var record = new KillRecord(number, at, before, after);
+                _output.WriteLine(record.ToString());
+                return record;
+            }
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"kill {number}: the worker made no progress for {timeout} ({now}); nothing to interrupt\n{Logs()}");
+        }
+    }
+
+    public async Task<Activity> ActivityAsync()
+    {
+        var inbox = await CountAsync("SELECT COUNT(*) FROM inbox");
+        var sending = await CountAsync("SELECT COUNT(*) FROM sends WHERE status = 'sending'");
+        var mails = Directory.GetFiles(MailFolder, "*.eml").Length;
+        uint queued = 0;
+        for (var p = 0; p < Scenario.Partitions; p++)
+            queued += await Broker.CountAsync($"{Broker.Name}.{p}");
+        return new Activity(inbox, mails, sending, queued);
+    }
+
+    /// <summary>Sends waiting for another attempt after a failed one.</summary>
+    public Task<int> RetriedSendsAsync() => CountAsync("SELECT COUNT(*) FROM sends WHERE status = 'queued' AND attempts > 0");
+
+    public async Task WaitForMailsAsync(int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Directory.GetFiles(MailFolder, "*.eml").Length < count)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"fewer than {count} mails arrived within {timeout} ({await ActivityAsync()})\n{Logs()}");
+            await Task.Delay(200);
+        }
+    }
+
+    private async Task<int> CountAsync(string sql) =>
+        (await StorageProbe.ColumnAsync(Database, sql)).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).FirstOrDefault();
+
+    /// <summary>Publishes every event with tests/amqp/publish.py (Python, pika, publisher confirms).</summary>
+    public async Task PublishAsync()
+    {
+        var (exit, log) = await ExternalProcess.RunAsync("/usr/bin/python3", Path.Combine(RepoPaths.Root, "tests", "amqp", "publish.py"), Broker.Name, Scenario.EventsFile);
+        Assert.True(exit == 0, "publishing failed:\n" + log);
+        Assert.Contains($"published {Scenario.Events.Count}", log, StringComparison.Ordinal);
+        _output.WriteLine($"published {Scenario.Events.Count} events by +{Elapsed.TotalSeconds:F1}s");
+    }
+
+    /// <summary>
+    /// Waits until the clock is past the horizon, every event is decided and every predicted send has arrived or been
+    /// reported unknown, with nothing left queued; or until <paramref name="timeout"/> after the horizon, after which
+    /// the counts say what is missing.
+    /// </summary>
+    public async Task WaitUntilSettledAsync(TimeSpan timeout)
+    {
+        var expected = Scenario.Expected.Sends.Where(s => s.At <= Scenario.Until).Select(s => s.SendKey).ToHashSet(StringComparer.Ordinal);
+        var events = Scenario.Events.Select(e => e.EventId).Distinct(StringComparer.Ordinal).Count();
+        var deadline = Scenario.Until + timeout;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            if (DateTimeOffset.UtcNow > Scenario.Until + TimeSpan.FromSeconds(2))
+            {
+                var accounted = (await StorageProbe.ColumnAsync(Database, "SELECT send_key FROM sends WHERE status IN ('sent', 'unknown', 'failed')")).ToHashSet(StringComparer.Ordinal);
+                var arrived = FaultChecker.ArrivedKeys(MailFolder).ToHashSet(StringComparer.Ordinal);
+                var pending = (await StorageProbe.ColumnAsync(Database, "SELECT send_key FROM sends WHERE status IN ('queued', 'sending')")).Count(expected.Contains);
+                if (await CountAsync("SELECT COUNT(*) FROM inbox") >= events && pending == 0 && expected.All(k => arrived.Contains(k) || accounted.Contains(k)))
+                {
+                    _output.WriteLine($"settled at +{Elapsed.TotalSeconds:F1}s");
+                    return;
+                }
+            }
+            await Task.Delay(500);
+        }
+        _output.WriteLine($"not settled {timeout} after the horizon ({await ActivityAsync()})");
+    }
+
+    /// <summary>Stops every worker (so no mail arrives while counting), counts, prints the summary line and asserts
+    /// the harness's rules: no event or send lost, nothing unexpected, at most <paramref name="duplicateBound"/> duplicates.</summary>
+    public async Task<FaultCounts> CheckAsync(string scenarioName, int duplicateBound)
+    {
+        foreach (var id in Workers.Keys.ToList())
+            KillWorker(id);
+        var counts = await FaultChecker.CountAsync(Scenario, _beyond!, MailFolder, Database);
+        var summary = counts.Summary(scenarioName, duplicateBound);
+        _output.WriteLine(summary);
+        var violations = counts.Violations(duplicateBound);
+        Assert.True(violations.Count == 0, $"{summary}\n{string.Join("\n", violations)}\n{Logs()}");
+        return counts;
+    }
+
+    public string Logs() => string.Join("\n", _logs.Concat(Workers.Select(w => $"worker {w.Key}:\n{Tail(w.Value.Output)}")).Append(_smtp is null ? "" : "smtp server:\n" + _smtp.Output));
+
+    private static string Tail(string text)
+    {
+        var lines = text.Split('\n');
+        return string.Join('\n', lines.Skip(Math.Max(0, lines.Length - 80)));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var worker in Workers.Values)
+            worker.Dispose();
+        Workers.Clear();
+        _smtp?.Dispose();
+        await Broker.DisposeAsync();
+        try
+        {
+            Directory.Delete(Folder, true);
+        }
+        catch (IOException)
+        {
+            // A file still held by a dying process; the temp folder is cleaned by the OS later.
+        }
+    }
+}
