@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The fault harness at soak size (README "Reliability"): only the fault tests, with more customers and kills than the
 # test command, printing each scenario's summary line. Every setting is an environment variable:
-#   ORCHESTRATOR_FAULTS_CUSTOMERS      customers copied from the sample's (the test command: 300)
+#   ORCHESTRATOR_FAULTS_CUSTOMERS      customers copied from the sample's (the test command: 200)
 #   ORCHESTRATOR_FAULTS_KILLS          kill -9s in the kill scenario (test command: 5)
 #   ORCHESTRATOR_FAULTS_SEED           the kill moments' seed (default: a new one, printed)
 #   ORCHESTRATOR_FAULTS_SMTP_DOWN_SECONDS, ORCHESTRATOR_FAULTS_SMTP_4XX_SECONDS   the SMTP outage (10, 8)
