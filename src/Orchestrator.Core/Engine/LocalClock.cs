@@ -3,6 +3,10 @@ using Orchestrator.Core.Journeys;
 
 namespace Orchestrator.Core.Engine;
 
+/// <summary>The zone a customer's local times are computed in; <paramref name="Unknown"/> is the profile's zone name when
+/// it was not accepted and <paramref name="Zone"/> is the fallback used instead.</summary>
+public readonly record struct CustomerZone(TimeZoneInfo Zone, string? Unknown);
+
 /// <summary>
 /// Local-time arithmetic in a customer's zone. Daylight saving rules: a local time that does not exist
 /// (spring forward) moves forward by the gap; a local time that occurs twice (fall back) takes the earlier instant.
@@ -10,10 +14,6 @@ namespace Orchestrator.Core.Engine;
 /// the gap that is still inside it, and when none is (02:30-03:00 on the night clocks jump from 02:00 to 03:00),
 /// at the next day's opening.
 /// </summary>
-/// <summary>The zone a customer's local times are computed in; <paramref name="Unknown"/> is the profile's zone name when
-/// it was not accepted and <paramref name="Zone"/> is the fallback used instead.</summary>
-public readonly record struct CustomerZone(TimeZoneInfo Zone, string? Unknown);
-
 public static class LocalClock
 {
     private static readonly ConcurrentDictionary<string, TimeZoneInfo?> Zones = new(StringComparer.Ordinal);
