@@ -7,17 +7,30 @@ using Quartz;
 namespace Orchestrator.Scheduling;
 
 /// <summary>
-/// Fired by Quartz: claims customers whose wakeups are due, in batches, and lets the engine run their timers.
-/// Quartz owns when; the indexed wakeups table owns how many. A stale or repeated wakeup decides nothing.
+/// Fired by Quartz: claims customers whose wakeups are due, in batches, and lets the engine run their timers, a batch
+/// in one commit (<see cref="GroupCommit"/>). Quartz owns when; the indexed wakeups table owns how many. A stale or
+/// repeated wakeup decides nothing.
 /// </summary>
 [DisallowConcurrentExecution]
 public sealed partial class DueWakeupsJob(
-    IWakeupStore wakeups, EventProcessor processor, OutboxSignal outbox, TimeProvider time,
-    IOptions<SchedulingOptions> options, SchedulerHeartbeat heartbeat, ILogger<DueWakeupsJob> logger) : IJob
+    IWakeupStore wakeups, GroupCommit commits, OutboxSignal outbox, TimeProvider time,
+    IOptions<SchedulingOptions> options, SchedulerHeartbeat heartbeat, LateTimers late, ILogger<DueWakeupsJob> logger) : IJob
 {
     public static readonly JobKey Key = new("due-wakeups", "orchestrator");
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunDueAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            late.Tell();
+        }
+    }
+
+    private async Task RunDueAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
         while (!cancellationToken.IsCancellationRequested)
@@ -28,34 +41,30 @@ public sealed partial class DueWakeupsJob(
             heartbeat.Ran();
             if (customers.Count == 0)
                 return;
-            await Parallel.ForEachAsync(customers, new ParallelOptions { MaxDegreeOfParallelism = o.Parallelism, CancellationToken = cancellationToken }, async (customer, ct) =>
+            var results = await commits.SubmitAsync(customers.Select(Work.Due).ToList()).ConfigureAwait(false);
+            var sends = false;
+            for (var i = 0; i < customers.Count; i++)
             {
-                try
+                var (decision, failure) = results[i];
+                if (failure is not null)
                 {
-                    var decision = await processor.ProcessDueAsync(customer, ct).ConfigureAwait(false);
-                    if (decision is null)
-                        return;
-                    if (decision.Sends.Count > 0)
-                        outbox.Notify();
-                    var late = decision.Outcomes.Count == 0 ? TimeSpan.Zero : time.GetUtcNow() - decision.Outcomes.Min(x => x.At);
-                    if (decision.Outcomes.Count > 0)
-                        OrchestratorMetrics.TimerLateness.Record(Math.Max(0, late.TotalSeconds));
-                    if (late > TimeSpan.FromSeconds(30))
-                        LogLate(logger, customer, late, decision.Outcomes.Count);
+                    // The claim's lease runs out and the customer is tried again; the others in the batch went on.
+                    LogFailed(logger, failure, customers[i]);
+                    continue;
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // The claim's lease runs out and the customer is tried again; others in the batch go on.
-                    LogFailed(logger, ex, customer);
-                }
-            }).ConfigureAwait(false);
+                if (decision is null || decision.Outcomes.Count == 0)
+                    continue;
+                sends |= decision.Sends.Count > 0;
+                var lateness = time.GetUtcNow() - decision.Outcomes.Min(x => x.At);
+                OrchestratorMetrics.TimerLateness.Record(Math.Max(0, lateness.TotalSeconds));
+                late.Ran(customers[i], lateness);
+            }
+            if (sends)
+                outbox.Notify();
             if (customers.Count < o.BatchSize)
                 return;
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Wakeups of customer {CustomerId} ran {Lateness} late ({Outcomes} outcomes, recorded at their due time)")]
-    private static partial void LogLate(ILogger logger, string customerId, TimeSpan lateness, int outcomes);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Wakeups of customer {CustomerId} failed; retried when the claim expires")]
     private static partial void LogFailed(ILogger logger, Exception exception, string customerId);

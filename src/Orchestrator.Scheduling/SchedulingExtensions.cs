@@ -22,6 +22,7 @@ public static class SchedulingExtensions
             EnsureSqliteFolder(options.ConnectionString, builder.Environment.ContentRootPath);
 
         builder.Services.AddSingleton<SchedulerHeartbeat>();
+        builder.Services.AddSingleton<LateTimers>();
         builder.Services.AddQuartz(q =>
         {
             q.ConfigureScheduler(s => s.InstanceName = "orchestrator");

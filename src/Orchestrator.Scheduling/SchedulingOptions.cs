@@ -33,17 +33,13 @@ public sealed class SchedulingOptions
     [Range(100, 60_000)]
     public int PollIntervalMilliseconds { get; set; } = 1_000;
 
-    /// <summary>Customers claimed per batch. Default 200.</summary>
+    /// <summary>Customers claimed per batch; their timers are decided together, in one commit where nothing fails. Default 200.</summary>
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 200;
 
     /// <summary>How long a claimed wakeup stays reserved for the worker that claimed it, in seconds. Default 60.</summary>
     [Range(5, 3_600)]
     public int LeaseSeconds { get; set; } = 60;
-
-    /// <summary>Customers handled at once within a batch. Default 4.</summary>
-    [Range(1, 256)]
-    public int Parallelism { get; set; } = 4;
 }
 
 internal sealed class SchedulingOptionsValidator : IValidateOptions<SchedulingOptions>

@@ -48,7 +48,8 @@ public static class WorkerExtensions
         builder.Services.AddOptions<IntakeOptions>().BindConfiguration(IntakeOptions.SectionName)
             .Validate(o => Duration.TryParse(o.MaxClockSkew, out _), $"{IntakeOptions.SectionName}:MaxClockSkew is not a duration: {Duration.Help}")
             .ValidateOnStart();
-        builder.Services.AddSingleton(sp => new EventIngress(sp.GetRequiredService<EventProcessor>(), sp.GetRequiredService<IJourneyCatalogSource>(),
+        builder.Services.AddSingleton(sp => new GroupCommit(sp.GetRequiredService<EventProcessor>()));
+        builder.Services.AddSingleton(sp => new EventIngress(sp.GetRequiredService<GroupCommit>(), sp.GetRequiredService<IJourneyCatalogSource>(),
             sp.GetRequiredService<OutboxSignal>(), sp.GetRequiredService<ILogger<EventIngress>>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<IntakeOptions>>().Value));
         return builder;

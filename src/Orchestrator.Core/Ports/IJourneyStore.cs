@@ -13,6 +13,25 @@ public interface IJourneyStore
     /// <summary>Starts a unit of work for one customer. Implementations serialize units of the same customer
     /// (a row lock or an optimistic revision check), also across processes.</summary>
     Task<IJourneyUnitOfWork> BeginAsync(string customerId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts one transaction for the units of several customers (group commit: one durable write for many decisions).
+    /// The customers' locks are taken up front in ordinal order, so two workers' batches cannot deadlock.
+    /// </summary>
+    Task<IJourneyBatch> BeginBatchAsync(IReadOnlyCollection<string> customerIds, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Units of work that become durable together. Disposed without <see cref="CommitAsync"/> it changes nothing, and so
+/// does a batch one of whose units wrote and was then disposed without its commit: a unit cannot be undone alone.
+/// </summary>
+public interface IJourneyBatch : IAsyncDisposable
+{
+    /// <summary>A unit for one decision of a customer named at the start, run one after another inside the batch: it sees
+    /// what the earlier ones saved. Its <see cref="IJourneyUnitOfWork.CommitAsync"/> closes it; the batch's commit makes it durable.</summary>
+    Task<IJourneyUnitOfWork> BeginAsync(string customerId, CancellationToken cancellationToken);
+
+    Task CommitAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>One atomic change for one customer; disposed without <see cref="CommitAsync"/> it changes nothing.</summary>

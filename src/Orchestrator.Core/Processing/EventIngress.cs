@@ -10,6 +10,9 @@ public enum IngestStatus
     Processed,
     Duplicate,
     Rejected,
+
+    /// <summary>Not taken: the database cannot record now (<see cref="IngestResult.Message"/> says why); send it again later.</summary>
+    Unavailable,
 }
 
 /// <summary>What happened to one event; <see cref="Message"/> explains a rejection or warns about an unused type.</summary>
@@ -17,9 +20,10 @@ public sealed record IngestResult(string EventId, IngestStatus Status, string? M
 
 /// <summary>
 /// Every way in (AMQP consumer, HTTP endpoint, demo replay) hands events here: validate, decide and commit through
-/// the <see cref="EventProcessor"/>, then wake the sender. A rejected event changes nothing.
+/// <see cref="GroupCommit"/> (with whatever else is being decided at the same moment), then wake the sender. A
+/// rejected event changes nothing.
 /// </summary>
-public sealed partial class EventIngress(EventProcessor processor, IJourneyCatalogSource journeys, OutboxSignal outbox, ILogger<EventIngress> logger,
+public sealed partial class EventIngress(GroupCommit commits, IJourneyCatalogSource journeys, OutboxSignal outbox, ILogger<EventIngress> logger,
     TimeProvider time, IntakeOptions intake)
 {
     private static readonly HashSet<string> Reserved = [JourneyEngine.Unsubscribed, JourneyEngine.Resubscribed, JourneyEngine.Bounced, Analysis.FeedbackEvent.Type];
@@ -27,34 +31,71 @@ public sealed partial class EventIngress(EventProcessor processor, IJourneyCatal
     // Backends publish many types no journey uses (page views): one warning per type and process, not one per event.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _unusedTypesWarned = new(StringComparer.Ordinal);
 
+    /// <summary>One event; throws <see cref="Ports.StoreUnavailableException"/> when the database cannot record it now.</summary>
     public async Task<IngestResult> IngestAsync(CustomerEvent evt, CancellationToken cancellationToken)
     {
-        var result = await DecideAsync(evt, cancellationToken).ConfigureAwait(false);
-        OrchestratorMetrics.Event(result.Status);
+        var result = (await IngestManyAsync([evt], cancellationToken).ConfigureAwait(false))[0];
+        if (result.Status == IngestStatus.Unavailable)
+            throw new Ports.StoreUnavailableException(result.Message!);
         return result;
     }
 
-    private async Task<IngestResult> DecideAsync(CustomerEvent evt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Events in their order, decided in one commit when they can be: one result each, in the same order. An event the
+    /// database could not record is <see cref="IngestStatus.Unavailable"/>; one that failed otherwise throws, as alone.
+    /// </summary>
+    public async Task<IReadOnlyList<IngestResult>> IngestManyAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken)
     {
-        if ((Validate(evt) ?? intake.FutureProblem(evt.OccurredAt, time.GetUtcNow())) is { } problem)
+        var now = time.GetUtcNow();
+        var results = new IngestResult?[events.Count];
+        var taken = new List<int>(events.Count);
+        for (var i = 0; i < events.Count; i++)
         {
-            LogRejected(logger, evt.EventId, problem);
-            return new IngestResult(evt.EventId, IngestStatus.Rejected, problem, 0, 0);
+            if ((Validate(events[i]) ?? intake.FutureProblem(events[i].OccurredAt, now)) is { } problem)
+            {
+                LogRejected(logger, events[i].EventId, problem);
+                results[i] = new IngestResult(events[i].EventId, IngestStatus.Rejected, problem, 0, 0);
+            }
+            else
+            {
+                taken.Add(i);
+            }
         }
-        Decision? decision;
-        try
+        cancellationToken.ThrowIfCancellationRequested();
+        var decided = await commits.SubmitAsync(taken.Select(i => Work.Of(events[i])).ToList()).ConfigureAwait(false);
+        var sends = false;
+        Exception? failure = null;
+        for (var k = 0; k < taken.Count; k++)
         {
-            decision = await processor.ProcessEventAsync(evt, cancellationToken).ConfigureAwait(false);
+            var evt = events[taken[k]];
+            var (decision, error) = decided[k];
+            if (error is Ports.StoreUnavailableException unavailable)
+                results[taken[k]] = new IngestResult(evt.EventId, IngestStatus.Unavailable, unavailable.Message, 0, 0);
+            else if (error is not null)
+                failure ??= error;
+            else
+            {
+                sends |= decision?.Sends.Count > 0;
+                results[taken[k]] = Described(evt, decision);
+            }
         }
-        catch (Ports.StoreUnavailableException)
+        if (sends)
+            outbox.Notify();
+        foreach (var result in results)
         {
-            OrchestratorMetrics.Event("unavailable");
-            throw;
+            if (result is not null)
+                OrchestratorMetrics.Event(result.Status);
         }
+        // As an event decided alone: its failure is the caller's (a retry on AMQP; an error answer on HTTP).
+        if (failure is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        return results!;
+    }
+
+    private IngestResult Described(CustomerEvent evt, Decision? decision)
+    {
         if (decision is null)
             return new IngestResult(evt.EventId, IngestStatus.Duplicate, "already processed (same eventId)", 0, 0);
-        if (decision.Sends.Count > 0)
-            outbox.Notify();
         string? warning = null;
         if (!Reserved.Contains(evt.Type) && !journeys.Current.Uses(evt.Type))
         {

@@ -30,9 +30,73 @@ public sealed class InMemoryJourneyStore : IJourneyStore, IDisposable
         return new Unit(this, customerId);
     }
 
+    public async Task<IJourneyBatch> BeginBatchAsync(IReadOnlyCollection<string> customerIds, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Taken while the gate is held: the snapshot a rollback puts back.
+        return new Batch(this);
+    }
+
     public void Dispose() => _gate.Dispose();
 
-    private sealed class Unit(InMemoryJourneyStore store, string customerId) : IJourneyUnitOfWork
+    /// <summary>
+    /// Holds the store for its units, which apply at their own commit so that later units see them; disposed without its
+    /// commit, the batch puts back what the store held when it began (as a database rolls back the batch's transaction).
+    /// </summary>
+    private sealed class Batch(InMemoryJourneyStore store) : IJourneyBatch
+    {
+        private readonly Dictionary<string, CustomerState> _customers = new(store._customers, StringComparer.Ordinal);
+        private readonly HashSet<string> _inbox = new(store._inbox, StringComparer.Ordinal);
+        private readonly int _decisions = store._decisions.Count;
+        private readonly Dictionary<string, SendReference> _sends = new(store._sends, StringComparer.Ordinal);
+        private readonly Dictionary<string, List<SendReference>> _sendsByCustomer = store._sendsByCustomer.ToDictionary(p => p.Key, p => p.Value.ToList(), StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _suppressed = new(store._suppressed, StringComparer.Ordinal);
+        private readonly List<(CustomerState State, long Revision)> _revisions = [];
+        private bool _committed;
+        private bool _released;
+
+        public Task<IJourneyUnitOfWork> BeginAsync(string customerId, CancellationToken cancellationToken) =>
+            Task.FromResult<IJourneyUnitOfWork>(new Unit(store, customerId, this));
+
+        /// <summary>A unit of this batch is about to apply its decision: the state's revision is put back too on rollback.</summary>
+        public void Applying(CustomerState state) => _revisions.Add((state, state.Revision));
+
+        public Task CommitAsync(CancellationToken cancellationToken)
+        {
+            _committed = true;
+            return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            if (_released)
+                return ValueTask.CompletedTask;
+            _released = true;
+            if (!_committed)
+            {
+                Restore(store._customers, _customers);
+                Restore(store._sends, _sends);
+                Restore(store._sendsByCustomer, _sendsByCustomer);
+                Restore(store._suppressed, _suppressed);
+                store._inbox.Clear();
+                store._inbox.UnionWith(_inbox);
+                store._decisions.RemoveRange(_decisions, store._decisions.Count - _decisions);
+                foreach (var (state, revision) in _revisions)
+                    state.Revision = revision;
+            }
+            store._gate.Release();
+            return ValueTask.CompletedTask;
+        }
+
+        private static void Restore<TValue>(Dictionary<string, TValue> target, Dictionary<string, TValue> saved)
+        {
+            target.Clear();
+            foreach (var (key, value) in saved)
+                target[key] = value;
+        }
+    }
+
+    private sealed class Unit(InMemoryJourneyStore store, string customerId, Batch? batch = null) : IJourneyUnitOfWork
     {
         private string? _eventId;
         private Decision? _decision;
@@ -72,6 +136,7 @@ public sealed class InMemoryJourneyStore : IJourneyStore, IDisposable
                 store._inbox.Add(_eventId);
             if (_decision is not null)
             {
+                batch?.Applying(_decision.State);
                 _decision.State.Revision++;
                 store._customers[customerId] = _decision.State;
                 store._decisions.Add(_decision);
@@ -105,7 +170,8 @@ public sealed class InMemoryJourneyStore : IJourneyStore, IDisposable
             if (_released)
                 return;
             _released = true;
-            store._gate.Release();
+            if (batch is null)
+                store._gate.Release();
         }
     }
 }

@@ -20,6 +20,9 @@ internal sealed class GuardedJourneyStore(IJourneyStore inner, StorageDialect di
     public async Task<IJourneyUnitOfWork> BeginAsync(string customerId, CancellationToken cancellationToken) =>
         new Unit(await Watch(() => inner.BeginAsync(customerId, cancellationToken)).ConfigureAwait(false), this);
 
+    public async Task<IJourneyBatch> BeginBatchAsync(IReadOnlyCollection<string> customerIds, CancellationToken cancellationToken) =>
+        new Batch(await Watch(() => inner.BeginBatchAsync(customerIds, cancellationToken)).ConfigureAwait(false), this);
+
     private async Task<T> Watch<T>(Func<Task<T>> call)
     {
         try
@@ -33,7 +36,23 @@ internal sealed class GuardedJourneyStore(IJourneyStore inner, StorageDialect di
         }
     }
 
-    private sealed class Unit(IJourneyUnitOfWork inner, GuardedJourneyStore store) : IJourneyUnitOfWork
+    private sealed class Batch(IJourneyBatch inner, GuardedJourneyStore store) : IJourneyBatch
+    {
+        public async Task<IJourneyUnitOfWork> BeginAsync(string customerId, CancellationToken cancellationToken) =>
+            new Unit(await store.Watch(() => inner.BeginAsync(customerId, cancellationToken)).ConfigureAwait(false), store, inBatch: true);
+
+        public Task CommitAsync(CancellationToken cancellationToken) =>
+            store.Watch(async () =>
+            {
+                await inner.CommitAsync(cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref store._lastFailure, null);
+                return true;
+            });
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
+    private sealed class Unit(IJourneyUnitOfWork inner, GuardedJourneyStore store, bool inBatch = false) : IJourneyUnitOfWork
     {
         public Task<bool> TryAddToInboxAsync(CustomerEvent evt, CancellationToken cancellationToken) =>
             store.Watch(() => inner.TryAddToInboxAsync(evt, cancellationToken));
@@ -61,7 +80,9 @@ internal sealed class GuardedJourneyStore(IJourneyStore inner, StorageDialect di
             store.Watch(async () =>
             {
                 await inner.CommitAsync(cancellationToken).ConfigureAwait(false);
-                Volatile.Write(ref store._lastFailure, null);
+                // A unit of a batch is durable only with the batch's commit, which clears the failure.
+                if (!inBatch)
+                    Volatile.Write(ref store._lastFailure, null);
                 return true;
             });
 

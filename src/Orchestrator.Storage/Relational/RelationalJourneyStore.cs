@@ -10,20 +10,35 @@ namespace Orchestrator.Storage.Relational;
 
 /// <summary>
 /// The journey store on a relational database: each unit of work is one database transaction that holds the
-/// customer's lock from <see cref="BeginAsync"/> to commit or dispose, and checks the customer's revision on save.
+/// customer's lock from <see cref="BeginAsync"/> to commit or dispose, and checks the customer's revision on save. A
+/// batch is one transaction for the units of several customers: one commit (one fsync on SQLite) for all of them.
 /// </summary>
 internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvider time) : IJourneyStore
 {
     public async Task<IJourneyUnitOfWork> BeginAsync(string customerId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(customerId);
+        return new Unit(dialect, time, await OpenAsync([customerId], cancellationToken).ConfigureAwait(false), customerId, batch: null);
+    }
+
+    public async Task<IJourneyBatch> BeginBatchAsync(IReadOnlyCollection<string> customerIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(customerIds);
+        if (customerIds.Count == 0 || customerIds.Any(string.IsNullOrEmpty))
+            throw new ArgumentException("A batch is for one or more customers, each with an id.", nameof(customerIds));
+        var ordered = customerIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return new Batch(dialect, time, await OpenAsync(ordered, cancellationToken).ConfigureAwait(false), ordered);
+    }
+
+    private async Task<OpenTransaction> OpenAsync(IReadOnlyList<string> customerIds, CancellationToken cancellationToken)
+    {
         var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
         DbConnection? connection = null;
         try
         {
             connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-            var transaction = await dialect.BeginCustomerUnitAsync(connection, customerId, cancellationToken).ConfigureAwait(false);
-            return new Unit(dialect, time, turn, connection, transaction, customerId);
+            var transaction = await dialect.BeginCustomerUnitAsync(connection, customerIds, cancellationToken).ConfigureAwait(false);
+            return new OpenTransaction(turn, connection, transaction);
         }
         catch
         {
@@ -34,14 +49,101 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
         }
     }
 
-    private sealed class Unit(StorageDialect dialect, TimeProvider time, IDisposable? turn, DbConnection connection, DbTransaction transaction, string customerId)
+    /// <summary>A connection with its transaction and this process's writer turn; disposed uncommitted it rolls back and releases the locks.</summary>
+    private sealed class OpenTransaction(IDisposable? turn, DbConnection connection, DbTransaction transaction) : IAsyncDisposable
+    {
+        public DbConnection Connection { get; } = connection;
+
+        public DbTransaction Transaction { get; } = transaction;
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await Transaction.DisposeAsync().ConfigureAwait(false);
+                await Connection.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                turn?.Dispose();
+            }
+        }
+    }
+
+    private sealed class Batch(StorageDialect dialect, TimeProvider time, OpenTransaction open, IReadOnlyList<string> customerIds) : IJourneyBatch
+    {
+        private readonly HashSet<string> _customers = new(customerIds, StringComparer.Ordinal);
+        private readonly List<(CustomerState State, long Revision)> _saved = [];
+        private Unit? _current;
+        private string? _spoiled;
+        private bool _committed;
+        private bool _disposed;
+
+        public Task<IJourneyUnitOfWork> BeginAsync(string customerId, CancellationToken cancellationToken)
+        {
+            ThrowIfDone();
+            if (!_customers.Contains(customerId))
+                throw new ArgumentException($"Customer '{customerId}' is not one of this batch's; its lock was not taken.", nameof(customerId));
+            if (_current is not null)
+                throw new InvalidOperationException("A batch runs one unit at a time; commit or dispose the unit before beginning the next.");
+            _current = new Unit(dialect, time, open, customerId, this);
+            return Task.FromResult<IJourneyUnitOfWork>(_current);
+        }
+
+        /// <summary>Called by a unit of this batch when it ends: committed, its state takes the new revision with the batch.</summary>
+        public void Ended(Unit unit, bool committed, bool wrote, CustomerState? saved, long revision)
+        {
+            if (!ReferenceEquals(unit, _current))
+                return;
+            _current = null;
+            if (committed && saved is not null)
+                _saved.Add((saved, revision));
+            else if (!committed && wrote)
+                _spoiled ??= $"a unit of customer '{unit.CustomerId}' wrote and ended without its commit";
+        }
+
+        public async Task CommitAsync(CancellationToken cancellationToken)
+        {
+            ThrowIfDone();
+            if (_current is not null)
+                throw new InvalidOperationException("A unit of this batch is still open; commit or dispose it first.");
+            if (_spoiled is not null)
+                throw new InvalidOperationException($"Nothing of this batch can be committed: {_spoiled}, and a unit cannot be undone alone.");
+            await open.Transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            _committed = true;
+            foreach (var (state, revision) in _saved)
+                state.Revision = revision;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            await open.DisposeAsync().ConfigureAwait(false);
+        }
+
+        private void ThrowIfDone()
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_committed)
+                throw new InvalidOperationException("This batch is committed; begin another one.");
+        }
+    }
+
+    private sealed class Unit(StorageDialect dialect, TimeProvider time, OpenTransaction open, string customerId, Batch? batch)
         : IJourneyUnitOfWork
     {
         private readonly SqlStatements _sql = dialect.Sql;
+        private readonly DbConnection connection = open.Connection;
+        private readonly DbTransaction transaction = open.Transaction;
         private CustomerState? _saved;
         private long _savedRevision;
+        private bool _wrote;
         private bool _committed;
         private bool _disposed;
+
+        public string CustomerId => customerId;
 
         public async Task<bool> TryAddToInboxAsync(CustomerEvent evt, CancellationToken cancellationToken)
         {
@@ -58,6 +160,7 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
                 }, transaction, cancellationToken)).ConfigureAwait(false);
                 if (added == 0)
                     return false;
+                _wrote = true;
                 // The event log: the payload, in the decision's transaction, so a replay sees exactly what was decided.
                 await connection.ExecuteAsync(dialect.Command(_sql.InsertEvent, new
                 {
@@ -141,6 +244,7 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
 
             var now = dialect.Time(time.GetUtcNow());
             var revision = state.Revision + 1;
+            _wrote = true;
             await SaveCustomerAsync(state, revision, now, cancellationToken).ConfigureAwait(false);
 
             await connection.ExecuteAsync(dialect.Command(_sql.DeleteInstances, new { customerId }, transaction, cancellationToken)).ConfigureAwait(false);
@@ -255,10 +359,14 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
         public async Task CommitAsync(CancellationToken cancellationToken)
         {
             ThrowIfDone();
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            if (batch is null)
+            {
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                if (_saved is not null)
+                    _saved.Revision = _savedRevision;
+            }
             _committed = true;
-            if (_saved is not null)
-                _saved.Revision = _savedRevision;
+            batch?.Ended(this, committed: true, _wrote, _saved, _savedRevision);
         }
 
         public async ValueTask DisposeAsync()
@@ -266,16 +374,13 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
             if (_disposed)
                 return;
             _disposed = true;
+            if (batch is not null)
+            {
+                batch.Ended(this, _committed, _wrote, _saved, _savedRevision);
+                return;
+            }
             // Disposing an uncommitted transaction rolls it back and releases the customer's lock.
-            try
-            {
-                await transaction.DisposeAsync().ConfigureAwait(false);
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                turn?.Dispose();
-            }
+            await open.DisposeAsync().ConfigureAwait(false);
         }
 
         private void ThrowIfDone()

@@ -22,8 +22,9 @@ internal abstract class StorageDialect(int commandTimeoutSeconds)
 
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
-    /// <summary>A transaction that holds the customer's lock until it ends, so units of one customer run one at a time.</summary>
-    public abstract Task<DbTransaction> BeginCustomerUnitAsync(DbConnection connection, string customerId, CancellationToken cancellationToken);
+    /// <summary>A transaction that holds the customers' locks until it ends, so units of one customer run one at a time;
+    /// <paramref name="customerIds"/> are distinct and in ordinal order, and locked in that order.</summary>
+    public abstract Task<DbTransaction> BeginCustomerUnitAsync(DbConnection connection, IReadOnlyList<string> customerIds, CancellationToken cancellationToken);
 
     /// <summary>A transaction for a few writes that belong together (outbox updates with their outcome).</summary>
     public abstract Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken);

@@ -40,14 +40,14 @@ internal sealed class SqlServerDialect(string connectionString, int commandTimeo
         }
     }
 
-    public override Task<DbTransaction> BeginCustomerUnitAsync(DbConnection connection, string customerId, CancellationToken cancellationToken) =>
-        BeginLockedAsync(connection, CustomerResource(customerId), $"customer '{customerId}'", cancellationToken);
+    public override Task<DbTransaction> BeginCustomerUnitAsync(DbConnection connection, IReadOnlyList<string> customerIds, CancellationToken cancellationToken) =>
+        BeginLockedAsync(connection, customerIds.Select(id => (CustomerResource(id), $"customer '{id}'")).ToList(), cancellationToken);
 
     public override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
 
     public override Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken) =>
-        BeginLockedAsync(connection, "orchestrator:migrations", "the schema migrations", cancellationToken);
+        BeginLockedAsync(connection, [("orchestrator:migrations", "the schema migrations")], cancellationToken);
 
     public override TimeParameter Time(DateTimeOffset? value) => new(value, asText: false);
 
@@ -76,17 +76,22 @@ internal sealed class SqlServerDialect(string connectionString, int commandTimeo
             : "orchestrator:customer#" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(customerId)));
     }
 
-    private async Task<DbTransaction> BeginLockedAsync(DbConnection connection, string resource, string what, CancellationToken cancellationToken)
+    // Locks are taken in the order given (the store sorts customer ids ordinally), the same in every worker, so two
+    // batches that share customers wait for each other instead of deadlocking.
+    private async Task<DbTransaction> BeginLockedAsync(DbConnection connection, IReadOnlyList<(string Resource, string What)> locks, CancellationToken cancellationToken)
     {
         var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
         try
         {
             var lockTimeoutMs = CommandTimeoutSeconds * 1000;
-            // The command may run a little longer than the lock wait, so that the lock's own timeout (a clear result) comes first.
-            var result = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-                SqlServerSql.GetAppLock, new { resource, lockTimeoutMs }, transaction, CommandTimeoutSeconds + 5, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            if (result < 0)
-                throw new TimeoutException($"Could not lock {what} within {CommandTimeoutSeconds}s (sp_getapplock returned {result}); another unit of work holds it.");
+            foreach (var (resource, what) in locks)
+            {
+                // The command may run a little longer than the lock wait, so that the lock's own timeout (a clear result) comes first.
+                var result = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+                    SqlServerSql.GetAppLock, new { resource, lockTimeoutMs }, transaction, CommandTimeoutSeconds + 5, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                if (result < 0)
+                    throw new TimeoutException($"Could not lock {what} within {CommandTimeoutSeconds}s (sp_getapplock returned {result}); another unit of work holds it.");
+            }
             return transaction;
         }
         catch

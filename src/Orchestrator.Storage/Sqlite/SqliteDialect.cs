@@ -84,7 +84,7 @@ internal sealed class SqliteDialect : StorageDialect
         }
     }
 
-    public override Task<DbTransaction> BeginCustomerUnitAsync(DbConnection connection, string customerId, CancellationToken cancellationToken) =>
+    public override Task<DbTransaction> BeginCustomerUnitAsync(DbConnection connection, IReadOnlyList<string> customerIds, CancellationToken cancellationToken) =>
         BeginImmediate(connection);
 
     public override Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>

@@ -72,43 +72,53 @@ public static class EndpointExtensions
             var items = batch ? root.EnumerateArray().ToList() : [root];
             if (items.Count > options.Value.MaxBatch)
                 return Results.Problem($"at most {options.Value.MaxBatch} events per request", statusCode: StatusCodes.Status413PayloadTooLarge);
-            var results = new List<object>(items.Count);
+            // Read every item first, then decide the good ones together (one commit for the array when nothing fails).
+            var answers = new object?[items.Count];
+            var events = new List<(int Index, CustomerEvent Event)>(items.Count);
             var rejected = 0;
             for (var i = 0; i < items.Count; i++)
             {
-                if (!EventJson.TryRead(items[i], out var evt, out var error))
+                if (EventJson.TryRead(items[i], out var evt, out var error))
                 {
-                    OrchestratorMetrics.Event(IngestStatus.Rejected);
-                    rejected++;
-                    results.Add(new { index = i, eventId = EventJson.EventIdOf(items[i]), status = "rejected", message = error });
+                    events.Add((i, evt!));
                     continue;
                 }
-                IngestResult result;
-                try
+                OrchestratorMetrics.Event(IngestStatus.Rejected);
+                rejected++;
+                answers[i] = new { index = i, eventId = EventJson.EventIdOf(items[i]), status = "rejected", message = error };
+            }
+            var ingested = await ingress.IngestManyAsync(events.Select(e => e.Event).ToList(), cancellationToken).ConfigureAwait(false);
+            var notTaken = new List<string?>();
+            string? unavailable = null;
+            for (var k = 0; k < events.Count; k++)
+            {
+                var (i, result) = (events[k].Index, ingested[k]);
+                if (result.Status == IngestStatus.Unavailable)
                 {
-                    result = await ingress.IngestAsync(evt!, cancellationToken).ConfigureAwait(false);
-                }
-                catch (StoreUnavailableException ex)
-                {
-                    // Nothing of this event or the ones after it was recorded: the client sends them again later.
-                    return Unavailable(ex, batch ? results : null, items.Skip(i).Select(EventJson.EventIdOf).ToList());
+                    notTaken.Add(result.EventId);
+                    unavailable ??= result.Message;
+                    continue;
                 }
                 if (result.Status == IngestStatus.Rejected)
                     rejected++;
-                results.Add(new { index = i, eventId = result.EventId, status = result.Status.ToString().ToLowerInvariant(), message = result.Message, outcomes = result.Outcomes, sends = result.Sends });
+                answers[i] = new { index = i, eventId = result.EventId, status = result.Status.ToString().ToLowerInvariant(), message = result.Message, outcomes = result.Outcomes, sends = result.Sends };
             }
+            var results = answers.Where(a => a is not null).Cast<object>().ToList();
+            // Nothing of these events was recorded: the client sends them again later.
+            if (unavailable is not null)
+                return Unavailable(unavailable, batch ? results : null, notTaken);
             var status = rejected == 0 ? StatusCodes.Status200OK : batch ? StatusCodes.Status207MultiStatus : StatusCodes.Status400BadRequest;
             return Results.Json(batch ? results : results[0], statusCode: status);
         }
     }
 
     /// <summary>
-    /// 503 with Retry-After: the database cannot record events now. A batch's answer lists the events taken before
-    /// (they are committed) and the ids of those not taken, so the client resends exactly those.
+    /// 503 with Retry-After: the database cannot record events now. A batch's answer lists the events taken (committed,
+    /// or rejected for a reason of their own) and the ids of those not taken, so the client resends exactly those.
     /// </summary>
-    private static RetryLater Unavailable(StoreUnavailableException ex, List<object>? taken, List<string?> notTaken)
+    private static RetryLater Unavailable(string reason, List<object>? taken, List<string?> notTaken)
     {
-        var message = $"{ex.Message}; nothing was recorded for this event{(notTaken.Count > 1 ? $" and the {notTaken.Count - 1} after it" : "")}: send again later";
+        var message = $"{reason}; nothing was recorded for {(notTaken.Count > 1 ? $"these {notTaken.Count} events" : "this event")}: send again later";
         return new RetryLater(Results.Json(taken is null
             ? new { status = "unavailable", message }
             : new { status = "unavailable", message, taken, notTaken }, statusCode: StatusCodes.Status503ServiceUnavailable));
