@@ -40,6 +40,23 @@ if (pagesStore.Length > 0)
 var events = Workload(Path.Combine(root, "samples", "events.jsonl"), copies);
 Console.WriteLine($"workload: {events.Count:N0} events ({copies} copies of samples/events.jsonl), {events.Select(e => e.Customer).Distinct().Count():N0} customers");
 
+// --http (no RabbitMQ needed): the same events POSTed in arrays of 500, by one client and by four at once, against
+// one-row SQLite commits measured in the same run: group commit makes an array one commit, and concurrent requests share one.
+if (args.Contains("--http"))
+{
+    var rawCommits = RawSqlite();
+    Console.WriteLine($"raw SQLite:   {rawCommits:N0} one-row write transactions/s (WAL, synchronous FULL)");
+    Console.WriteLine();
+    Console.WriteLine("| HTTP clients | arrays of | worker events/s | events per raw one-row commit |");
+    Console.WriteLine("|---|---|---|---|");
+    foreach (var clients in new[] { 1, 4 })
+    {
+        var rate = await HttpIntakeAsync(events, clients, 500);
+        Console.WriteLine($"| {clients} | 500 | {rate:N0} | {rate / rawCommits:N2} |");
+    }
+    return 0;
+}
+
 var factory = new ConnectionFactory { HostName = "127.0.0.1" };
 await using var connection = await factory.CreateConnectionAsync();
 
@@ -215,6 +232,8 @@ async Task<(double Rate, int Reports)> WorkerOnAsync(IConnection connection, Lis
         ["Orchestrator__Http__PagesPassword"] = "bench-pages-password-" + Guid.NewGuid().ToString("N"),
         ["Orchestrator__Email__UnsubscribeSecret"] = "bench-secret-" + Guid.NewGuid().ToString("N"),
         ["Logging__LogLevel__Default"] = "Warning",
+        // The workload starts now and runs weeks ahead (so that no wait falls due during the run): let the intake take it.
+        ["Orchestrator__Intake__MaxClockSkew"] = "400d",
         ["Orchestrator__Journeys__Folder"] = Path.Combine(root, "journeys"),
         ["Orchestrator__Storage__ConnectionString"] = $"Data Source={database}",
         ["Orchestrator__Scheduling__ConnectionString"] = $"Data Source={Path.Combine(folder, "data", "quartz.db")}",
@@ -263,6 +282,75 @@ async Task<(double Rate, int Reports)> WorkerOnAsync(IConnection connection, Lis
             await channel.ExchangeDeleteAsync(queue, false);
         }
         await channel.ExchangeDeleteAsync(name, false);
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, true);
+    }
+}
+
+// HTTP intake: the worker on its own folder without RabbitMQ; every event POSTed, timed from the first request to the last answer.
+async Task<double> HttpIntakeAsync(List<(string Customer, string Body)> events, int clients, int arraySize)
+{
+    var folder = Directory.CreateTempSubdirectory("orch-bench-http").FullName;
+    var apiKey = "bench-api-key-" + Guid.NewGuid().ToString("N");
+    var port = FreePort();
+    var database = Path.Combine(folder, "data", "orchestrator.db");
+    var environment = new Dictionary<string, string>
+    {
+        ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+        ["DOTNET_ENVIRONMENT"] = "Production",
+        ["Orchestrator__Http__ApiKey"] = apiKey,
+        ["Orchestrator__Http__PagesPassword"] = "bench-pages-password-" + Guid.NewGuid().ToString("N"),
+        ["Orchestrator__Email__UnsubscribeSecret"] = "bench-secret-" + Guid.NewGuid().ToString("N"),
+        ["Logging__LogLevel__Default"] = "Warning",
+        // The workload starts now and runs weeks ahead (so that no wait falls due during the run): let the intake take it.
+        ["Orchestrator__Intake__MaxClockSkew"] = "400d",
+        ["Orchestrator__Journeys__Folder"] = Path.Combine(root, "journeys"),
+        ["Orchestrator__Storage__ConnectionString"] = $"Data Source={database}",
+        ["Orchestrator__Scheduling__ConnectionString"] = $"Data Source={Path.Combine(folder, "data", "quartz.db")}",
+        ["Orchestrator__Email__PickupFolder"] = Path.Combine(folder, "eml"),
+        ["Orchestrator__Messaging__Transport"] = "None",
+    };
+    using var worker = Start(environment, folder);
+    using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
+    http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+    try
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                if ((await http.GetAsync("/health/live")).IsSuccessStatusCode)
+                    break;
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            if (worker.HasExited || DateTime.UtcNow > deadline)
+                throw new InvalidOperationException("the worker did not start");
+            await Task.Delay(250);
+        }
+        // Each client takes its own customers (a customer's events stay in order, in one client).
+        var perClient = events.GroupBy(e => Math.Abs(StringComparer.Ordinal.GetHashCode(e.Customer)) % clients)
+            .Select(g => g.Select(e => e.Body).Chunk(arraySize).Select(chunk => "[" + string.Join(",", chunk) + "]").ToList()).ToList();
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(perClient.Select(async arrays =>
+        {
+            foreach (var body in arrays)
+            {
+                using var response = await http.PostAsync("/events", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+                if ((int)response.StatusCode is not (200 or 207))
+                    throw new InvalidOperationException($"POST /events answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            }
+        }));
+        clock.Stop();
+        return Count(database, "SELECT COUNT(*) FROM inbox") / clock.Elapsed.TotalSeconds;
+    }
+    finally
+    {
+        worker.Kill(entireProcessTree: true);
+        await worker.WaitForExitAsync();
         SqliteConnection.ClearAllPools();
         Directory.Delete(folder, true);
     }

@@ -22,7 +22,7 @@ internal static class BenchCommand
         var copies = new Option<int>("--copies") { Description = "How many copies of the sample customers", DefaultValueFactory = _ => 400 };
         var command = new Command("bench", "Benchmark the engine: events decided per second on one core; 'bench report' for reports over a million rows")
         {
-            journeys, events, copies, ReportBenchCommand.Create(),
+            journeys, events, copies, ReportBenchCommand.Create(), StoreBenchCommand.Create(),
         };
         command.SetAction(parse => Run(parse.GetValue(journeys)!, parse.GetValue(events)!, parse.GetValue(copies), Console.Out, Console.Error));
         return command;

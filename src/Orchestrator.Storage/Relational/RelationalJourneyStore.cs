@@ -139,6 +139,7 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
         private readonly DbTransaction transaction = open.Transaction;
         private CustomerState? _saved;
         private long _savedRevision;
+        private Dictionary<string, StoredInstance>? _stored;
         private bool _wrote;
         private bool _committed;
         private bool _disposed;
@@ -220,17 +221,46 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
                 dialect.Command(_sql.SelectCustomer, new { customerId }, transaction, cancellationToken)).ConfigureAwait(false);
             if (row is null)
                 return null;
-            var instances = await connection.QueryAsync<InstanceRow>(
-                dialect.Command(_sql.SelectInstances, new { customerId }, transaction, cancellationToken)).ConfigureAwait(false);
+            var instances = (await connection.QueryAsync<InstanceRow>(
+                dialect.Command(_sql.SelectInstances, new { customerId }, transaction, cancellationToken)).ConfigureAwait(false)).Select(ToInstance).ToList();
+            // As stored: the save writes only the rows that come out different.
+            _stored = instances.Select(Stored).ToDictionary(v => v.InstanceId, StringComparer.Ordinal);
             return new CustomerState
             {
                 Profile = StateJson.ReadProfile(row.ProfileJson),
                 Unsubscribed = row.Unsubscribed,
                 BouncedAddress = row.BouncedAddress,
                 RecentSends = StateJson.ReadTimes(row.RecentSendsJson),
-                Instances = instances.Select(ToInstance).ToList(),
+                Instances = instances,
                 Revision = row.Revision,
             };
+        }
+
+        /// <summary>
+        /// Writes the customer's instances: all of them after a delete when this unit did not load what is stored (a new
+        /// customer, a state from elsewhere), else only those that were added, changed (any column, the place in the list
+        /// included) or dropped. Most decisions change one instance of a few; rewriting all was most of their writes.
+        /// </summary>
+        private async Task SaveInstancesAsync(CustomerState state, CancellationToken cancellationToken)
+        {
+            var rows = state.Instances.Select(Stored).ToList();
+            if (_stored is not { } stored)
+            {
+                await connection.ExecuteAsync(dialect.Command(_sql.DeleteInstances, new { customerId }, transaction, cancellationToken)).ConfigureAwait(false);
+                if (rows.Count > 0)
+                    await connection.ExecuteAsync(dialect.Command(_sql.InsertInstance, rows.Select(InstanceParameters), transaction, cancellationToken)).ConfigureAwait(false);
+                return;
+            }
+            var kept = rows.Select(r => r.InstanceId).ToHashSet(StringComparer.Ordinal);
+            var dropped = stored.Keys.Where(id => !kept.Contains(id)).Select(instanceId => new { customerId, instanceId }).ToList();
+            if (dropped.Count > 0)
+                await connection.ExecuteAsync(dialect.Command(_sql.DeleteInstance, dropped, transaction, cancellationToken)).ConfigureAwait(false);
+            var changed = rows.Where(r => stored.TryGetValue(r.InstanceId, out var before) && before != r).Select(InstanceParameters).ToList();
+            if (changed.Count > 0)
+                await connection.ExecuteAsync(dialect.Command(_sql.UpdateInstance, changed, transaction, cancellationToken)).ConfigureAwait(false);
+            var added = rows.Where(r => !stored.ContainsKey(r.InstanceId)).Select(InstanceParameters).ToList();
+            if (added.Count > 0)
+                await connection.ExecuteAsync(dialect.Command(_sql.InsertInstance, added, transaction, cancellationToken)).ConfigureAwait(false);
         }
 
         public async Task SaveAsync(Decision decision, CancellationToken cancellationToken)
@@ -247,9 +277,7 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
             _wrote = true;
             await SaveCustomerAsync(state, revision, now, cancellationToken).ConfigureAwait(false);
 
-            await connection.ExecuteAsync(dialect.Command(_sql.DeleteInstances, new { customerId }, transaction, cancellationToken)).ConfigureAwait(false);
-            if (state.Instances.Count > 0)
-                await connection.ExecuteAsync(dialect.Command(_sql.InsertInstance, state.Instances.Select((instance, ordinal) => InstanceParameters(instance, ordinal)), transaction, cancellationToken)).ConfigureAwait(false);
+            await SaveInstancesAsync(state, cancellationToken).ConfigureAwait(false);
 
             // Outcomes and sends get one running sequence within the decision, in the simulator's order (a send's
             // outcome goes before the outcome at its OutcomeIndex), so outcomes the outbox records later still sort
@@ -390,27 +418,35 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
                 throw new InvalidOperationException("This unit of work is committed; begin another one.");
         }
 
-        private object InstanceParameters(JourneyInstance instance, int ordinal) => new
+        // An instance's row as values with equality, so the save can tell which rows changed; the ordinal is its place
+        // in the customer's list (the engine's order, kept on load).
+        private static StoredInstance Stored(JourneyInstance instance, int ordinal) => new(
+            instance.Id, ordinal, instance.JourneyId, instance.Version, instance.Key, instance.EnteredAt, instance.EntryEventId,
+            instance.EntryEventType, StateJson.WriteElement(instance.EntryProperties), StoredEnum.Write(instance.Status), instance.StepId,
+            StoredEnum.Write(instance.Waiting), instance.WakeAt, instance.Variant, instance.ConvertedAt, instance.SendCount, instance.EndedAt,
+            instance.EndReason);
+
+        private object InstanceParameters(StoredInstance row) => new
         {
             customerId,
-            instanceId = instance.Id,
-            ordinal,
-            journeyId = instance.JourneyId,
-            version = instance.Version,
-            instanceKey = instance.Key,
-            enteredAt = dialect.Time(instance.EnteredAt),
-            entryEventId = instance.EntryEventId,
-            entryEventType = instance.EntryEventType,
-            entryPropertiesJson = StateJson.WriteElement(instance.EntryProperties),
-            status = StoredEnum.Write(instance.Status),
-            stepId = instance.StepId,
-            waiting = StoredEnum.Write(instance.Waiting),
-            wakeAt = dialect.Time(instance.WakeAt),
-            variant = instance.Variant,
-            convertedAt = dialect.Time(instance.ConvertedAt),
-            sendCount = instance.SendCount,
-            endedAt = dialect.Time(instance.EndedAt),
-            endReason = instance.EndReason,
+            instanceId = row.InstanceId,
+            ordinal = row.Ordinal,
+            journeyId = row.JourneyId,
+            version = row.Version,
+            instanceKey = row.Key,
+            enteredAt = dialect.Time(row.EnteredAt),
+            entryEventId = row.EntryEventId,
+            entryEventType = row.EntryEventType,
+            entryPropertiesJson = row.EntryPropertiesJson,
+            status = row.Status,
+            stepId = row.StepId,
+            waiting = row.Waiting,
+            wakeAt = dialect.Time(row.WakeAt),
+            variant = row.Variant,
+            convertedAt = dialect.Time(row.ConvertedAt),
+            sendCount = row.SendCount,
+            endedAt = dialect.Time(row.EndedAt),
+            endReason = row.EndReason,
         };
 
         private static JourneyInstance ToInstance(InstanceRow row) => new()
@@ -465,6 +501,12 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
             OutcomeRecord.Parameters(dialect, outcome, sendKey, revision, seq, now);
     }
 }
+
+/// <summary>An instance's row as stored, compared by value.</summary>
+internal sealed record StoredInstance(
+    string InstanceId, int Ordinal, string JourneyId, string Version, string Key, DateTimeOffset EnteredAt, string EntryEventId,
+    string EntryEventType, string? EntryPropertiesJson, string Status, string? StepId, string Waiting, DateTimeOffset? WakeAt,
+    string? Variant, DateTimeOffset? ConvertedAt, int SendCount, DateTimeOffset? EndedAt, string? EndReason);
 
 /// <summary>Enums are stored by name in lower case, so the tables read well in analysis queries.</summary>
 internal static class StoredEnum

@@ -11,6 +11,18 @@ internal static class SharedSql
         VALUES (@eventId, @customerId, @eventType, @occurredAt, @receivedAt, @propertiesJson, @customerJson);
         """;
 
+    /// <summary>One instance that changed, in place: a decision rewrites only the instances it changed.</summary>
+    public const string UpdateInstance = """
+        UPDATE instances
+        SET ordinal = @ordinal, journey_id = @journeyId, version = @version, instance_key = @instanceKey, entered_at = @enteredAt,
+            entry_event_id = @entryEventId, entry_event_type = @entryEventType, entry_properties_json = @entryPropertiesJson,
+            status = @status, step_id = @stepId, waiting = @waiting, wake_at = @wakeAt, variant = @variant,
+            converted_at = @convertedAt, send_count = @sendCount, ended_at = @endedAt, end_reason = @endReason
+        WHERE customer_id = @customerId AND instance_id = @instanceId;
+        """;
+
+    public const string DeleteInstance = "DELETE FROM instances WHERE customer_id = @customerId AND instance_id = @instanceId;";
+
     public const string InsertFeedback = """
         INSERT INTO feedback (event_id, customer_id, at, metric, score, level, attributed, journey_id, version, step_id,
                               instance_id, send_key, comment, recorded_at)

@@ -23,6 +23,8 @@ internal sealed record SqlStatements
     public required string SelectRevision { get; init; }
     public required string DeleteInstances { get; init; }
     public required string InsertInstance { get; init; }
+    public required string UpdateInstance { get; init; }
+    public required string DeleteInstance { get; init; }
     public required string InsertOutcome { get; init; }
     public required string DeleteWakeups { get; init; }
     public required string InsertWakeup { get; init; }

@@ -247,6 +247,8 @@ internal static class SqlServerSql
         SelectRevision = SelectRevision,
         DeleteInstances = DeleteInstances,
         InsertInstance = InsertInstance,
+        UpdateInstance = SharedSql.UpdateInstance,
+        DeleteInstance = SharedSql.DeleteInstance,
         InsertOutcome = InsertOutcome,
         DeleteWakeups = DeleteWakeups,
         InsertWakeup = InsertWakeup,

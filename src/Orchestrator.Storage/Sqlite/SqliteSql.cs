@@ -223,6 +223,8 @@ internal static class SqliteSql
         SelectRevision = SelectRevision,
         DeleteInstances = DeleteInstances,
         InsertInstance = InsertInstance,
+        UpdateInstance = SharedSql.UpdateInstance,
+        DeleteInstance = SharedSql.DeleteInstance,
         InsertOutcome = InsertOutcome,
         DeleteWakeups = DeleteWakeups,
         InsertWakeup = InsertWakeup,

@@ -1,0 +1,123 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Orchestrator.Contracts;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Journeys;
+using Orchestrator.Core.Processing;
+using Orchestrator.Core.Simulation;
+using Orchestrator.Storage;
+
+namespace Orchestrator.Cli.Commands;
+
+/// <summary>
+/// The engine with its SQLite store, in one process: the sample events copied for many customers, decided one commit
+/// per event and then in group commits of <see cref="GroupCommit.DefaultMaxItems"/>, next to raw one-row SQLite
+/// commits on the same disk in the same run. Besides events/s it reports the process's CPU time per event, which a
+/// busy shared machine disturbs much less than wall time.
+/// </summary>
+internal static class StoreBenchCommand
+{
+    public static Command Create()
+    {
+        var journeys = CliSupport.JourneysOption();
+        var events = new Option<string>("--events", "-e") { Description = "Sample events to copy", DefaultValueFactory = _ => "samples/events.jsonl" };
+        var copies = new Option<int>("--copies") { Description = "How many copies of the sample customers", DefaultValueFactory = _ => 40 };
+        var command = new Command("store", "Benchmark the engine with its SQLite store: one commit per event against group commit, beside raw SQLite commits")
+        {
+            journeys, events, copies,
+        };
+        command.SetAction(parse => RunAsync(parse.GetValue(journeys)!, parse.GetValue(events)!, parse.GetValue(copies), Console.Out, Console.Error));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(string folder, string eventsFile, int copies, TextWriter output, TextWriter errors)
+    {
+        var loaded = CliSupport.Load(folder, errors);
+        if (loaded.HasErrors)
+            return CliSupport.InvalidJourneys;
+        var catalog = new JourneyCatalog(loaded.Journeys);
+        var sample = SimulateCommand.ReadEvents(eventsFile, errors, out _).OrderBy(e => e.OccurredAt.UtcTicks).ToList();
+        var workload = Enumerable.Range(0, copies)
+            .SelectMany(copy => sample.Select(e => e with { EventId = $"{e.EventId}-{copy}", CustomerId = $"{e.CustomerId}-{copy}" }))
+            .OrderBy(e => e.OccurredAt.UtcTicks)
+            .ToList();
+        var raw = RawCommitsPerSecond();
+        output.WriteLine($"workload: {workload.Count:N0} events ({copies} copies of {eventsFile}); raw SQLite: {raw:N0} one-row commits/s (WAL, synchronous FULL)");
+        output.WriteLine();
+        output.WriteLine("| commits | events/s | CPU per event | events per raw one-row commit |");
+        output.WriteLine("|---|---|---|---|");
+        foreach (var batch in new[] { 1, GroupCommit.DefaultMaxItems })
+        {
+            var (perSecond, cpu) = await DecideAsync(catalog, workload, batch).ConfigureAwait(false);
+            var label = batch == 1 ? "one per event" : $"one per {batch} events";
+            output.WriteLine($"| {label} | {perSecond:N0} | {cpu.TotalMilliseconds * 1000 / workload.Count:N0} µs | {perSecond / raw:N2} |");
+        }
+        return 0;
+    }
+
+    private static async Task<(double PerSecond, TimeSpan Cpu)> DecideAsync(JourneyCatalog catalog, List<CustomerEvent> workload, int batch)
+    {
+        var folder = Directory.CreateTempSubdirectory("orch-bench-store").FullName;
+        try
+        {
+            var storage = JourneyStorage.Create(new StorageOptions { ConnectionString = $"Data Source={Path.Combine(folder, "store.db")}" }, TimeProvider.System);
+            await storage.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
+            // The engine's clock at the last event: no wait falls due, as in the intake benchmarks.
+            var processor = new EventProcessor(new JourneyEngine(new SendingOptions { FrequencyCap = new FrequencyCapOptions() }, new VirtualClock(workload[^1].OccurredAt)),
+                storage.Store, () => catalog);
+            var process = Process.GetCurrentProcess();
+            var cpuBefore = process.TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            foreach (var chunk in workload.Chunk(batch))
+            {
+                var results = await processor.ProcessBatchAsync(chunk.Select(Work.Of).ToList(), CancellationToken.None).ConfigureAwait(false);
+                if (results.FirstOrDefault(r => r.Failure is not null).Failure is { } failure)
+                    throw new InvalidOperationException("an event failed in the benchmark", failure);
+            }
+            clock.Stop();
+            process.Refresh();
+            return (workload.Count / clock.Elapsed.TotalSeconds, process.TotalProcessorTime - cpuBefore);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, true);
+        }
+    }
+
+    private static double RawCommitsPerSecond()
+    {
+        var folder = Directory.CreateTempSubdirectory("orch-bench-raw").FullName;
+        try
+        {
+            using var connection = new SqliteConnection($"Data Source={Path.Combine(folder, "raw.db")};Pooling=false");
+            connection.Open();
+            using (var setup = connection.CreateCommand())
+            {
+                setup.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE t (id TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT;";
+                setup.ExecuteNonQuery();
+            }
+            const int transactions = 3_000;
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < transactions; i++)
+            {
+                using var transaction = connection.BeginTransaction(deferred: false);
+                using var insert = connection.CreateCommand();
+                insert.Transaction = transaction;
+                insert.CommandText = "INSERT INTO t (id, body) VALUES ($id, $body)";
+                insert.Parameters.AddWithValue("$id", i.ToString(CultureInfo.InvariantCulture));
+                insert.Parameters.AddWithValue("$body", "{\"a\":1}");
+                insert.ExecuteNonQuery();
+                transaction.Commit();
+            }
+            return transactions / clock.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, true);
+        }
+    }
+}
