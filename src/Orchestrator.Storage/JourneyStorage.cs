@@ -63,7 +63,11 @@ public sealed class JourneyStorage
 
     /// <summary>Deletes events received before <paramref name="before"/> from the event log, in batches; returns how many.</summary>
     public Task<int> DeleteExpiredEventsAsync(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) =>
-        EventLogCleanup.DeleteExpiredAsync(_dialect, before, batchSize, cancellationToken);
+        RetentionCleanup.RepeatAsync(_dialect, _dialect.Sql.DeleteExpiredEvents, before, batchSize, cancellationToken);
+
+    /// <summary>Empties the bodies of sends sent or failed before <paramref name="before"/>, in batches; returns how many.</summary>
+    public Task<int> PruneSendBodiesAsync(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) =>
+        RetentionCleanup.RepeatAsync(_dialect, _dialect.Sql.PruneSendBodies, before, batchSize, cancellationToken);
 
     /// <summary>The migration versions this build knows, in order.</summary>
     public IReadOnlyList<int> KnownMigrations => _dialect.Migrations.Select(m => m.Version).ToList();

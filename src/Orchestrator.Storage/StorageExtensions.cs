@@ -32,7 +32,7 @@ public static class StorageExtensions
         builder.Services.AddHostedService<StorageMigrationService>();
         builder.Services.AddOptions<AnalysisOptions>().BindConfiguration(AnalysisOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AnalysisOptions>, AnalysisOptionsValidator>();
-        builder.Services.AddHostedService<EventLogRetentionService>();
+        builder.Services.AddHostedService<RetentionService>();
         return builder;
     }
 }
@@ -64,13 +64,17 @@ internal sealed class AnalysisOptionsValidator : IValidateOptions<AnalysisOption
         options.Problems().ToList() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
 }
 
-/// <summary>Keeps the event log to <see cref="AnalysisOptions.EventRetention"/>: a cleanup at start and then every interval.</summary>
-internal sealed partial class EventLogRetentionService(JourneyStorage storage, IOptions<AnalysisOptions> options, TimeProvider time, ILogger<EventLogRetentionService> logger)
-    : BackgroundService
+/// <summary>
+/// Keeps the event log to <see cref="AnalysisOptions.EventRetention"/> and send bodies to
+/// <see cref="StorageOptions.SendBodyRetention"/>: a cleanup at start and then every interval.
+/// </summary>
+internal sealed partial class RetentionService(JourneyStorage storage, IOptions<AnalysisOptions> options, IOptions<StorageOptions> storageOptions, TimeProvider time,
+    ILogger<RetentionService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var analysis = options.Value;
+        var bodies = storageOptions.Value;
         using var timer = new PeriodicTimer(TimeSpan.FromMinutes(analysis.CleanupIntervalMinutes), time);
         do
         {
@@ -80,6 +84,9 @@ internal sealed partial class EventLogRetentionService(JourneyStorage storage, I
                 var deleted = await storage.DeleteExpiredEventsAsync(time.GetUtcNow() - analysis.EventRetentionSpan, analysis.CleanupBatchSize, stoppingToken).ConfigureAwait(false);
                 if (deleted > 0)
                     LogDeleted(logger, deleted, analysis.EventRetention);
+                var pruned = await storage.PruneSendBodiesAsync(time.GetUtcNow() - bodies.SendBodyRetentionSpan, analysis.CleanupBatchSize, stoppingToken).ConfigureAwait(false);
+                if (pruned > 0)
+                    LogPruned(logger, pruned, bodies.SendBodyRetention);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -92,6 +99,9 @@ internal sealed partial class EventLogRetentionService(JourneyStorage storage, I
     [LoggerMessage(Level = LogLevel.Information, Message = "Event log: deleted {Count} events older than {Retention}")]
     private static partial void LogDeleted(ILogger logger, int count, string retention);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Event log cleanup failed; it runs again at the next interval")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sends: emptied the bodies of {Count} sends sent or failed more than {Retention} ago")]
+    private static partial void LogPruned(ILogger logger, int count, string retention);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention cleanup failed; it runs again at the next interval")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 }

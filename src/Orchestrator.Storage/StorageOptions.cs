@@ -33,6 +33,15 @@ public sealed class StorageOptions
     [Range(1, 3_600)]
     public int CommandTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// How long the HTML and text of a send are kept after it was sent or failed (a duration: <c>7d</c>); then they are
+    /// emptied by the hourly cleanup. The outbox needs them only until the hand-off, and the outcomes keep subject and
+    /// recipient; about 4 KB a send, most of the database otherwise. Default 7d.
+    /// </summary>
+    public string SendBodyRetention { get; set; } = "7d";
+
+    public TimeSpan SendBodyRetentionSpan => Orchestrator.Core.Journeys.Duration.Parse(SendBodyRetention);
+
     /// <summary>Apply pending schema migrations when the host starts. Default true; with false, run <c>orchestrator db migrate</c> before the workers start.</summary>
     public bool MigrateOnStart { get; set; } = true;
 
@@ -56,6 +65,8 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             failures.Add($"{StorageOptions.SectionName}:ConnectionString is required when Provider is SqlServer (e.g. \"Server=localhost;Database=orchestrator;User Id=...;Password=...;TrustServerCertificate=true\")");
         else if (!string.IsNullOrWhiteSpace(options.ConnectionString) && ConnectionStringError(options.Provider, options.ConnectionString) is { } error)
             failures.Add($"{StorageOptions.SectionName}:ConnectionString is not a valid {options.Provider} connection string: {error}");
+        if (!Orchestrator.Core.Journeys.Duration.TryParse(options.SendBodyRetention, out _))
+            failures.Add($"{StorageOptions.SectionName}:SendBodyRetention '{options.SendBodyRetention}' is not a duration: {Orchestrator.Core.Journeys.Duration.Help}");
         return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
     }
 

@@ -142,9 +142,11 @@ internal sealed class RelationalAnalysisReader(StorageDialect dialect) : IAnalys
 }
 
 /// <summary>Removes events older than the retention from the event log, a batch per statement, so the writer is never held long.</summary>
-internal static class EventLogCleanup
+/// <summary>Retention statements (the event log, send bodies), run in batches so that none holds the writer for long.</summary>
+internal static class RetentionCleanup
 {
-    public static async Task<int> DeleteExpiredAsync(StorageDialect dialect, DateTimeOffset before, int batchSize, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="sql"/> (with @before and @batch) until it changes fewer than a batch of rows; returns how many it changed.</summary>
+    public static async Task<int> RepeatAsync(StorageDialect dialect, string sql, DateTimeOffset before, int batchSize, CancellationToken cancellationToken)
     {
         var total = 0;
         while (true)
@@ -156,7 +158,7 @@ internal static class EventLogCleanup
                 var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
                 await using (connection.ConfigureAwait(false))
                 {
-                    deleted = await connection.ExecuteAsync(dialect.Command(dialect.Sql.DeleteExpiredEvents,
+                    deleted = await connection.ExecuteAsync(dialect.Command(sql,
                         new { before = dialect.Time(before), batch = batchSize }, null, cancellationToken)).ConfigureAwait(false);
                 }
             }

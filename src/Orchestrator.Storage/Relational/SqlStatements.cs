@@ -66,6 +66,9 @@ internal sealed record SqlStatements
     /// <summary>Deletes at most @batch events received before @before; the cleanup repeats it until it deletes none.</summary>
     public required string DeleteExpiredEvents { get; init; }
 
+    /// <summary>Empties at most @batch bodies of sends sent or failed before @before; the cleanup repeats it until it empties none.</summary>
+    public required string PruneSendBodies { get; init; }
+
     // The analysis read side (IAnalysisReader).
     public required string SelectJourneyIds { get; init; }
     public required string SelectJourneyOutcomes { get; init; }

@@ -201,6 +201,15 @@ internal static class SqlServerSql
         ORDER BY at DESC, seq DESC;
         """;
 
+    /// <summary>
+    /// Empties the bodies of at most @batch sends that were sent or failed before @before: the outbox needs a body only
+    /// until the hand-off, and the outcomes keep subject and recipient. The empty text marks a body pruned.
+    /// </summary>
+    public const string PruneSendBodies = """
+        UPDATE TOP (@batch) sends SET html_body = N'', text_body = NULL
+        WHERE status IN ('sent', 'failed') AND updated_at < @before AND html_body <> N'';
+        """;
+
     public const string DeleteExpiredEvents = """
         DELETE TOP (@batch) FROM events
         WHERE received_at < @before;
@@ -272,6 +281,7 @@ internal static class SqlServerSql
         DeleteUnsubscribed = SharedSql.DeleteUnsubscribed,
         SelectLastSent = SelectLastSent,
         DeleteExpiredEvents = DeleteExpiredEvents,
+        PruneSendBodies = PruneSendBodies,
         SelectJourneyIds = SharedSql.SelectJourneyIds,
         SelectJourneyOutcomes = SelectJourneyOutcomes,
         SelectConversions = SelectConversions,

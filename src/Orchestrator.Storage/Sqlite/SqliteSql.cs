@@ -182,6 +182,15 @@ internal static class SqliteSql
         LIMIT 1;
         """;
 
+    /// <summary>
+    /// Empties the bodies of at most @batch sends that were sent or failed before @before: the outbox needs a body only
+    /// until the hand-off, and the outcomes keep subject and recipient. The empty text marks a body pruned.
+    /// </summary>
+    public const string PruneSendBodies = """
+        UPDATE sends SET html_body = '', text_body = NULL
+        WHERE rowid IN (SELECT rowid FROM sends WHERE status IN ('sent', 'failed') AND updated_at < @before AND html_body <> '' LIMIT @batch);
+        """;
+
     public const string DeleteExpiredEvents = """
         DELETE FROM events
         WHERE rowid IN (SELECT rowid FROM events WHERE received_at < @before LIMIT @batch);
@@ -248,6 +257,7 @@ internal static class SqliteSql
         DeleteUnsubscribed = SharedSql.DeleteUnsubscribed,
         SelectLastSent = SelectLastSent,
         DeleteExpiredEvents = DeleteExpiredEvents,
+        PruneSendBodies = PruneSendBodies,
         SelectJourneyIds = SharedSql.SelectJourneyIds,
         SelectJourneyOutcomes = SelectJourneyOutcomes,
         SelectConversions = SelectConversions,
