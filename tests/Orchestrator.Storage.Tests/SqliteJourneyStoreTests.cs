@@ -37,6 +37,18 @@ public sealed class SqliteJourneyStoreTests : JourneyStoreContract
     }
 
     [Fact]
+    public async Task The_wakeup_claim_reads_due_rows_in_index_order_and_sorts_nothing()
+    {
+        // A sort (a temp b-tree) or a grouping would visit every due row at every claim: quadratic in a backlog.
+        await using var connection = await Storage.Dialect.OpenAsync(CancellationToken.None);
+        var rows = await connection.QueryAsync("EXPLAIN QUERY PLAN " + Sqlite.SqliteSql.ClaimWakeups,
+            new { now = "2026-03-02T08:00:00.0000000Z", leaseEnd = "2026-03-02T08:01:00.0000000Z", max = 200 });
+        var plan = string.Join("\n", rows.Select(r => (string)((IDictionary<string, object>)r)["detail"]));
+        Assert.Contains("ix_wakeups_due_at_customer_id", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Every_statement_compiles_against_the_migrated_schema()
     {
         await using var connection = (SqliteConnection)await Storage.Dialect.OpenAsync(CancellationToken.None);

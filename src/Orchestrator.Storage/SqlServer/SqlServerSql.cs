@@ -172,14 +172,13 @@ internal static class SqlServerSql
             SELECT TOP (@max) customer_id
             FROM wakeups WITH (UPDLOCK, READPAST, ROWLOCK, READCOMMITTEDLOCK)
             WHERE due_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
-            GROUP BY customer_id
-            ORDER BY MIN(due_at), customer_id)
+            ORDER BY due_at, customer_id)
         UPDATE w
         SET claimed_until = @leaseEnd
         OUTPUT inserted.customer_id AS CustomerId, inserted.due_at AS DueAt
         FROM wakeups AS w WITH (READPAST, ROWLOCK)
-        INNER JOIN due ON due.customer_id = w.customer_id
-        WHERE w.due_at <= @now AND (w.claimed_until IS NULL OR w.claimed_until < @now);
+        WHERE w.customer_id IN (SELECT customer_id FROM due)
+          AND w.due_at <= @now AND (w.claimed_until IS NULL OR w.claimed_until < @now);
         """;
 
     public const string NextWakeup = """

@@ -189,5 +189,12 @@ internal static class SqliteMigrations
             ALTER TABLE sends ADD COLUMN window_to TEXT NULL;
             ALTER TABLE sends ADD COLUMN time_zone TEXT NULL;
             """),
+        new(6, "wakeup claim order", """
+            -- The claim walks due wakeups in (due_at, customer_id) order and stops after @max of them, so a backlog of
+            -- 100,000 wakeups due at one instant is not grouped whole at every claim; claimed_until is in the index so
+            -- that rows another worker holds are skipped without reading the table.
+            CREATE INDEX ix_wakeups_due_at_customer_id ON wakeups (due_at, customer_id, claimed_until);
+            DROP INDEX ix_wakeups_due_at;
+            """),
     ];
 }

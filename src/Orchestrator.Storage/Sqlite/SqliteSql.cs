@@ -148,7 +148,11 @@ internal static class SqliteSql
         RETURNING {SendColumns};
         """;
 
-    /// <summary>Claims every due row of up to @max customers (earliest due first); returns one row per claimed wakeup.</summary>
+    /// <summary>
+    /// Claims every due row of the customers of the first @max due rows in (due_at, customer_id) order: at most @max
+    /// customers, earliest due first (a customer's first row in that order is its earliest). The index on that order
+    /// lets the claim stop after @max rows however many are due. Returns one row per claimed wakeup.
+    /// </summary>
     public const string ClaimWakeups = """
         UPDATE wakeups
         SET claimed_until = @leaseEnd
@@ -156,8 +160,7 @@ internal static class SqliteSql
           AND customer_id IN (
               SELECT customer_id FROM wakeups
               WHERE due_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
-              GROUP BY customer_id
-              ORDER BY MIN(due_at), customer_id
+              ORDER BY due_at, customer_id
               LIMIT @max)
         RETURNING customer_id AS CustomerId, due_at AS DueAt;
         """;
