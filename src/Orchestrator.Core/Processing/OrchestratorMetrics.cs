@@ -24,6 +24,7 @@ public static class OrchestratorMetrics
     /// <summary>How late timers ran: from their due time to the decision.</summary>
     public static readonly Histogram<double> TimerLateness = Meter.CreateHistogram<double>("orchestrator.timer.lateness", "s", "How long after their due time timers ran");
 
+    /// <summary>Events and timers decided per database commit (<see cref="GroupCommit"/>).</summary>
     public static readonly Histogram<long> CommitBatchSize = Meter.CreateHistogram<long>("orchestrator.commit.batch", "{decision}",
         "Events and timers decided per database commit (group commit); 1 when work arrives one at a time");
 
