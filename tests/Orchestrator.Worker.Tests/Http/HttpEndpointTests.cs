@@ -238,6 +238,22 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_array_is_decided_in_one_commit_and_its_results_keep_the_arrays_order()
+    {
+        // At most 3 per request here (MaxBatch): the second sign-up of c-1 in the same array is a duplicate of the first.
+        var body = $"[{SignUp("e-1", "c-1")},{{\"eventId\":\"e-bad\"}},{SignUp("e-1", "c-1")}]";
+        var answer = await Worker.PostEventsAsync(body);
+
+        Assert.Equal(207, answer.Status);
+        Assert.Equal(["processed", "rejected", "duplicate"], answer.Body.EnumerateArray().Select(r => r.GetProperty("status").GetString()));
+        Assert.Equal([0, 1, 2], answer.Body.EnumerateArray().Select(r => r.GetProperty("index").GetInt32()));
+        // One commit for the two events read, none for the one rejected at the door.
+        var metrics = await Worker.Http.GetStringAsync("/metrics");
+        Assert.Matches(@"orchestrator_commit_batch_count(\{[^}]*\})? 1\b", metrics);
+        Assert.Matches(@"orchestrator_commit_batch_sum(\{[^}]*\})? 2\b", metrics);
+    }
+
+    [Fact]
     public async Task Forged_altered_truncated_and_empty_tokens_change_nothing_and_a_replayed_one_changes_nothing_twice()
     {
         var token = UnsubscribeToken.Create("c-9", Secret);
