@@ -174,40 +174,7 @@ static async Task<double> RawRabbitMqAsync(IConnection connection, List<(string 
     }
 }
 
-static double RawSqlite()
-{
-    var folder = Directory.CreateTempSubdirectory("orch-bench-sqlite").FullName;
-    try
-    {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(folder, "raw.db")};Pooling=false");
-        connection.Open();
-        using (var setup = connection.CreateCommand())
-        {
-            // SQLite's default synchronous (FULL) as the worker's store keeps it: every commit is on disk before the ack.
-            setup.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE t (id TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT;";
-            setup.ExecuteNonQuery();
-        }
-        const int transactions = 5_000;
-        var clock = Stopwatch.StartNew();
-        for (var i = 0; i < transactions; i++)
-        {
-            using var transaction = connection.BeginTransaction(deferred: false);
-            using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO t (id, body) VALUES ($id, $body)";
-            insert.Parameters.AddWithValue("$id", i.ToString(CultureInfo.InvariantCulture));
-            insert.Parameters.AddWithValue("$body", "{\"a\":1}");
-            insert.ExecuteNonQuery();
-            transaction.Commit();
-        }
-        return transactions / clock.Elapsed.TotalSeconds;
-    }
-    finally
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, true);
-    }
-}
+static double RawSqlite() => Orchestrator.Bench.RawSqliteCommits.PerSecond(5_000);
 
 async Task<double> WorkerAsync(IConnection connection, List<(string Customer, string Body)> events, int partitions) =>
     (await WorkerOnAsync(connection, events, partitions, null, false)).Rate;
@@ -315,22 +282,8 @@ async Task<double> HttpIntakeAsync(List<(string Customer, string Body)> events, 
     http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
     try
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
-            {
-                if ((await http.GetAsync("/health/live")).IsSuccessStatusCode)
-                    break;
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            if (worker.HasExited || DateTime.UtcNow > deadline)
-                throw new InvalidOperationException("the worker did not start");
-            await Task.Delay(250);
-        }
+        if (!await AnswersAsync(http, worker, "/health/live"))
+            throw new InvalidOperationException("the worker did not start");
         // Each client takes its own customers (a customer's events stay in order, in one client).
         var perClient = events.GroupBy(e => Math.Abs(StringComparer.Ordinal.GetHashCode(e.Customer)) % clients)
             .Select(g => g.Select(e => e.Body).Chunk(arraySize).Select(chunk => "[" + string.Join(",", chunk) + "]").ToList()).ToList();
@@ -383,22 +336,8 @@ async Task<int> PagesAsync(string store)
     http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("marketer:" + password)));
     try
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
-            {
-                if ((await http.GetAsync("/health")).IsSuccessStatusCode)
-                    break;
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            if (worker.HasExited || DateTime.UtcNow > deadline)
-                return Fail("the worker did not start on " + store);
-            await Task.Delay(250);
-        }
+        if (!await AnswersAsync(http, worker, "/health"))
+            return Fail("the worker did not start on " + store);
         var rows = 0L;
         var countMs = double.MaxValue;
         for (var i = 0; i < 3; i++)
@@ -488,6 +427,26 @@ Process Start(Dictionary<string, string> environment, string folder)
     process.BeginOutputReadLine();
     process.BeginErrorReadLine();
     return process;
+}
+
+// Whether the started worker answers 2xx on the path within a minute (false when it exits or does not).
+static async Task<bool> AnswersAsync(HttpClient http, Process worker, string path)
+{
+    var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+    while (!worker.HasExited && DateTime.UtcNow < deadline)
+    {
+        try
+        {
+            if ((await http.GetAsync(path)).IsSuccessStatusCode)
+                return true;
+        }
+        catch (HttpRequestException)
+        {
+            // not listening yet
+        }
+        await Task.Delay(250);
+    }
+    return false;
 }
 
 static async Task WaitForExchangeAsync(IConnection connection, string exchange, Process worker)

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Orchestrator.Contracts;
 using Orchestrator.Core.Engine;
@@ -43,7 +42,7 @@ internal static class StoreBenchCommand
             .SelectMany(copy => sample.Select(e => e with { EventId = $"{e.EventId}-{copy}", CustomerId = $"{e.CustomerId}-{copy}" }))
             .OrderBy(e => e.OccurredAt.UtcTicks)
             .ToList();
-        var raw = RawCommitsPerSecond();
+        var raw = Orchestrator.Bench.RawSqliteCommits.PerSecond(3_000);
         output.WriteLine($"workload: {workload.Count:N0} events ({copies} copies of {eventsFile}); raw SQLite: {raw:N0} one-row commits/s (WAL, synchronous FULL)");
         output.WriteLine();
         output.WriteLine("| commits | events/s | CPU per event | events per raw one-row commit | timers then due | customers' timers/s | CPU per customer |");
@@ -116,39 +115,5 @@ internal static class StoreBenchCommand
     {
         if (results.FirstOrDefault(r => r.Failure is not null).Failure is { } failure)
             throw new InvalidOperationException("a decision failed in the benchmark", failure);
-    }
-
-    private static double RawCommitsPerSecond()
-    {
-        var folder = Directory.CreateTempSubdirectory("orch-bench-raw").FullName;
-        try
-        {
-            using var connection = new SqliteConnection($"Data Source={Path.Combine(folder, "raw.db")};Pooling=false");
-            connection.Open();
-            using (var setup = connection.CreateCommand())
-            {
-                setup.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE t (id TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT;";
-                setup.ExecuteNonQuery();
-            }
-            const int transactions = 3_000;
-            var clock = Stopwatch.StartNew();
-            for (var i = 0; i < transactions; i++)
-            {
-                using var transaction = connection.BeginTransaction(deferred: false);
-                using var insert = connection.CreateCommand();
-                insert.Transaction = transaction;
-                insert.CommandText = "INSERT INTO t (id, body) VALUES ($id, $body)";
-                insert.Parameters.AddWithValue("$id", i.ToString(CultureInfo.InvariantCulture));
-                insert.Parameters.AddWithValue("$body", "{\"a\":1}");
-                insert.ExecuteNonQuery();
-                transaction.Commit();
-            }
-            return transactions / clock.Elapsed.TotalSeconds;
-        }
-        finally
-        {
-            SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, true);
-        }
     }
 }
