@@ -33,7 +33,6 @@ public static class JourneyMap
         {
             var step = journey.Steps[i];
             var id = ids[step.Id];
-            var following = step.Next ?? (i + 1 < journey.Steps.Count ? journey.Steps[i + 1].Id : null);
             string Target(string? stepId) => stepId is null ? "done" : ids.GetValueOrDefault(stepId, "done");
             string Arrow(string? label, string? to)
             {
@@ -41,44 +40,25 @@ public static class JourneyMap
                 var text = label is null ? count : count is null ? label : $"{label}: {count}";
                 return text is null ? " --> " : $" -- \"{Label(text)}\" --> ";
             }
-            switch (step)
+            // The shape and text of a node are how the map presents each kind; where its edges go is the graph's.
+            var node = step switch
             {
-                case EmailStep email:
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}[/\"{Label($"{step.Id}{Live(step.Id)}\nemail: {email.Template}")}\"/]");
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{Arrow(null, following)}{Target(following)}");
-                    break;
-                case WaitStep wait:
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}([\"{Label($"{step.Id}{Live(step.Id)}\nwait {Duration.Format(wait.Duration)}")}\"])");
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{Arrow(null, following)}{Target(following)}");
-                    break;
-                case WaitUntilStep until:
-                    var days = until.Days is null ? "" : " on " + string.Join(",", until.Days.Order().Select(d => d.ToString()[..3].ToLowerInvariant()));
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}([\"{Label($"{step.Id}{Live(step.Id)}\nwait until {until.Time:HH\\:mm}{days}")}\"])");
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{Arrow(null, following)}{Target(following)}");
-                    break;
-                case WaitForStep waitFor:
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{{{{\"{Label($"{step.Id}{Live(step.Id)}\nwait for {waitFor.Event}" + (waitFor.Timeout is { } t ? $" up to {Duration.Format(t)}" : ""))}\"}}}}");
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{Arrow(waitFor.Event, waitFor.OnEvent ?? following)}{Target(waitFor.OnEvent ?? following)}");
-                    if (waitFor.Timeout is not null)
-                        text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{Arrow("timeout", waitFor.OnTimeout ?? following)}{Target(waitFor.OnTimeout ?? following)}");
-                    break;
-                case BranchStep branch:
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{{\"{Label($"{step.Id}{Live(step.Id)}\nbranch")}\"}}");
-                    foreach (var c in branch.Cases)
-                        text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{Arrow(c.When.Source, c.Next)}{Target(c.Next)}");
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{Arrow("else", branch.Else ?? following)}{Target(branch.Else ?? following)}");
-                    break;
-                case SplitStep split:
-                    var total = split.Variants.Sum(v => v.Weight);
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{{\"{Label($"{step.Id}{Live(step.Id)}\nsplit")}\"}}");
-                    foreach (var v in split.Variants)
-                        text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{Arrow($"{v.Variant} {100.0 * v.Weight / total:0.#}%", v.Next ?? following)}{Target(v.Next ?? following)}");
-                    break;
-                case ExitStep:
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id}([\"{Label($"{step.Id}{Live(step.Id)}\nexit")}\"])");
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  {id} --> done");
-                    break;
-            }
+                EmailStep email => $"[/\"{Label($"{step.Id}{Live(step.Id)}\nemail: {email.Template}")}\"/]",
+                WaitStep wait => $"([\"{Label($"{step.Id}{Live(step.Id)}\nwait {Duration.Format(wait.Duration)}")}\"])",
+                WaitUntilStep until => $"([\"{Label($"{step.Id}{Live(step.Id)}\nwait until {until.Time:HH\\:mm}{DaysOf(until)}")}\"])",
+                WaitForStep waitFor => $"{{{{\"{Label($"{step.Id}{Live(step.Id)}\nwait for {waitFor.Event}" + (waitFor.Timeout is { } t ? $" up to {Duration.Format(t)}" : ""))}\"}}}}",
+                BranchStep => $"{{\"{Label($"{step.Id}{Live(step.Id)}\nbranch")}\"}}",
+                SplitStep => $"{{\"{Label($"{step.Id}{Live(step.Id)}\nsplit")}\"}}",
+                ExitStep => $"([\"{Label($"{step.Id}{Live(step.Id)}\nexit")}\"])",
+                // A kind without a shape of its own yet is still drawn, with its edges, as a plain box.
+                _ => $"[\"{Label($"{step.Id}{Live(step.Id)}\n{step.Kind}")}\"]",
+            };
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{node}");
+            var successors = journey.Graph.Successors(step);
+            if (successors.Count == 0)
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {id} --> done");
+            foreach (var edge in successors)
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {id}{Arrow(edge.Label, edge.To)}{Target(edge.To)}");
         }
         if (report is not null)
         {
@@ -106,6 +86,9 @@ public static class JourneyMap
         }
         return text.ToString();
     }
+
+    private static string DaysOf(WaitUntilStep until) =>
+        until.Days is null ? "" : " on " + string.Join(",", until.Days.Order().Select(d => d.ToString()[..3].ToLowerInvariant()));
 
     // Mermaid's entity codes keep quotes and the comparisons of conditions (total >= 20) from being read as syntax or HTML.
     private static string Label(string value) => value.Replace("\"", "#quot;", StringComparison.Ordinal).Replace("<", "#lt;", StringComparison.Ordinal)

@@ -44,7 +44,6 @@ public static class JourneyReportBuilder
     /// <summary>A spam complaint reported by the mail provider's feedback loop; a guardrail, not handled by journeys.</summary>
     public const string ComplainedEvent = "email.complained";
 
-    private static readonly HashSet<string> WaitKinds = ["wait", "wait_until", "wait_for"];
     private static readonly HashSet<string> KindsWithReasons =
         [OutcomeKind.Skipped, OutcomeKind.Suppressed, OutcomeKind.Deferred, OutcomeKind.Failed, OutcomeKind.Exited, OutcomeKind.Completed];
 
@@ -178,7 +177,8 @@ public static class JourneyReportBuilder
         var ids = journey.Steps.Select(s => s.Id).Concat(tally.StepIds.Where(id => journey.FindStep(id) is null).Order(StringComparer.Ordinal)).ToList();
         return ids.Select(id =>
         {
-            var kind = journey.FindStep(id)?.Kind ?? "removed";
+            var step = journey.FindStep(id);
+            var kind = step?.Kind ?? "removed";
             var dwell = tally.DwellOf(id);
             return new StepFigures
             {
@@ -190,7 +190,7 @@ public static class JourneyReportBuilder
                 WaitingNow = waiting.GetValueOrDefault(id),
                 Outcomes = tally.OutcomesOf(id),
                 Reasons = tally.ReasonsOf(id),
-                Dwell = WaitKinds.Contains(kind) || dwell.Count > 0
+                Dwell = (step is not null && JourneyGraph.Waits(step)) || dwell.Count > 0
                     ? new DwellFigures(dwell.Count, Iso(Statistics.Percentile(dwell, 0.5)), Iso(Statistics.Percentile(dwell, 0.9)))
                     : null,
             };

@@ -475,7 +475,7 @@ public sealed class JourneyEngine
         private void Go(JourneyDefinition journey, JourneyInstance instance, string? target, DateTimeOffset at, FluidValue? eventValue)
         {
             var index = journey.IndexOf(instance.StepId!);
-            var next = target ?? journey.Steps[index].Next ?? (index + 1 < journey.Steps.Count ? journey.Steps[index + 1].Id : null);
+            var next = target ?? journey.Graph.Following(journey.Steps[index]);
             if (next is null)
             {
                 End(instance, journey, at, InstanceStatus.Completed, "end-of-steps", instance.StepId);
@@ -530,14 +530,14 @@ public sealed class JourneyEngine
                             return;
                         }
                     }
-                    var fallback = branch.Else ?? branch.Next ?? Following(journey, step);
+                    var fallback = branch.Else ?? journey.Graph.Following(step);
                     Record(at, journey, instance, step.Id, OutcomeKind.Branched, ("case", "else"), ("next", fallback));
                     Go(journey, instance, branch.Else, at, eventValue);
                     return;
                 case SplitStep split:
                     var variant = Choose(split, journey.Id, State.CustomerId);
                     instance.Variant = variant.Variant;
-                    Record(at, journey, instance, step.Id, OutcomeKind.Assigned, ("next", variant.Next ?? split.Next ?? Following(journey, step)));
+                    Record(at, journey, instance, step.Id, OutcomeKind.Assigned, ("next", variant.Next ?? journey.Graph.Following(step)));
                     Go(journey, instance, variant.Next, at, eventValue);
                     return;
                 case ExitStep:
@@ -545,9 +545,6 @@ public sealed class JourneyEngine
                     return;
             }
         }
-
-        private static string? Following(JourneyDefinition journey, Step step) =>
-            journey.IndexOf(step.Id) + 1 < journey.Steps.Count ? journey.Steps[journey.IndexOf(step.Id) + 1].Id : null;
 
         private static SplitVariant Choose(SplitStep split, string journeyId, string customerId)
         {

@@ -40,6 +40,11 @@ public sealed class JourneyDefinition
     }
 
     public Step? FindStep(string stepId) => IndexOf(stepId) is var i and >= 0 ? Steps[i] : null;
+
+    private JourneyGraph? _graph;
+
+    /// <summary>Where the journey goes from each step, built on first use (a definition never changes after loading).</summary>
+    public JourneyGraph Graph => _graph ??= new JourneyGraph(Steps);
 }
 
 public enum OnChange
