@@ -276,13 +276,16 @@ public sealed partial class JourneyEngine
             _outcomes.Add(new Outcome(at, journey.Id, instance.Version, State.CustomerId, instance.Id, stepId, kind, instance.Variant, map));
         }
 
+        // A customer with few instances is not worth the grouping below, and the state stays small either way.
+        private const int PruneFrom = 8;
+
         /// <summary>
         /// Ended instances are kept only while they still matter: the latest per (journey, key) for re-entry, and any
         /// whose goal window is still open (holdouts convert after completing).
         /// </summary>
         private void Prune(DateTimeOffset now)
         {
-            if (State.Instances.Count < 8)
+            if (State.Instances.Count < PruneFrom)
                 return;
             var latest = State.Instances.GroupBy(i => (i.JourneyId, i.Key)).Select(g => g.MaxBy(i => i.EnteredAt)!).ToHashSet();
             State.Instances.RemoveAll(i => i.Status != InstanceStatus.Active && !latest.Contains(i)
