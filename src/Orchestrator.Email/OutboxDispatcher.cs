@@ -330,6 +330,10 @@ public sealed partial class OutboxDispatcher : BackgroundService
         return delays[Math.Min(failedAttempts, delays.Count) - 1];
     }
 
+    // The attempt map is only a few entries per failing send, so looking at it every ten minutes keeps it small at no cost
+    // to the send loop.
+    private static readonly TimeSpan PruneAttemptsEvery = TimeSpan.FromMinutes(10);
+
     // Sends retried by another worker (or abandoned) never come back here; forget them once no retry could be pending.
     private void PruneAttempts()
     {
@@ -337,7 +341,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
         if (now < _nextPrune)
             return;
         var horizon = _options.EffectiveRetryDelays.Aggregate(TimeSpan.Zero, (sum, d) => sum + d) * 2 + _options.AbandonAfter;
-        _nextPrune = now + TimeSpan.FromMinutes(10);
+        _nextPrune = now + PruneAttemptsEvery;
         foreach (var (key, attempts) in _attempts)
         {
             if (now - attempts.LastAt > horizon)

@@ -179,7 +179,7 @@ internal sealed class AnalysisSeed
                 if (random.NextDouble() < rate)
                     Convert(t, timeout.AddMinutes(random.Next(1, 4 * 24 * 60)), Add);
                 if (t.Variant == "a" && random.NextDouble() < 0.05)
-                    result.Events.Add((t.Customer, JourneyEngine.Unsubscribed, timeout.AddHours(1)));
+                    result.Events.Add((t.Customer, ReservedEvents.Unsubscribed, timeout.AddHours(1)));
                 if (t.Variant != "holdout" && random.NextDouble() < 0.4)
                     result.AddAnswers(t, random);
             }

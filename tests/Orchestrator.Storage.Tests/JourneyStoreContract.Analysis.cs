@@ -122,7 +122,7 @@ public abstract partial class JourneyStoreContract
             var members = truth.Where(t => t.Variant == arm.Variant).ToList();
             Assert.Equal(members.Count, arm.N);
             Assert.Equal(members.Count(t => t.ConvertedAt is not null), arm.Converted);
-            Assert.Equal(members.Count(m => seed.Events.Any(e => e.Customer == m.Customer && e.Type == JourneyEngine.Unsubscribed
+            Assert.Equal(members.Count(m => seed.Events.Any(e => e.Customer == m.Customer && e.Type == ReservedEvents.Unsubscribed
                 && e.At >= m.AssignedAt && e.At <= m.EnteredAt + AnalysisSeed.Within)), arm.Guardrails.Unsubscribed);
         }
         Assert.Equal(["a", "b"], experiment.Comparisons.Select(c => c.Variant));

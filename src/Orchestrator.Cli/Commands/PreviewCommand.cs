@@ -75,7 +75,7 @@ internal static class PreviewCommand
             throw new InvalidDataException("--customer must be a JSON object");
         var update = JsonSerializer.Deserialize<CustomerProfileUpdate>(document.RootElement, EventJson.Options);
         var id = document.RootElement.TryGetProperty("id", out var idValue) && idValue.ValueKind == JsonValueKind.String ? idValue.GetString()! : "preview-customer";
-        return JourneyEngine.MergeProfile(new CustomerProfile { Id = id }, update);
+        return ProfileMerge.Apply(new CustomerProfile { Id = id }, update);
     }
 
     private static CustomerEvent ReadEntry(string json, string customerId)

@@ -196,7 +196,7 @@ internal static class ReportBenchCommand
                 insert.Parameters.AddWithValue("$at", T(a.At));
                 insert.Parameters.AddWithValue("$metric", a.Metric);
                 insert.Parameters.AddWithValue("$score", a.Score);
-                insert.Parameters.AddWithValue("$level", a.Level.ToString().ToLowerInvariant());
+                insert.Parameters.AddWithValue("$level", a.Level.ToStored());
                 insert.Parameters.AddWithValue("$attributed", a.Attributed ? 1 : 0);
                 insert.Parameters.AddWithValue("$journey", (object?)a.JourneyId ?? DBNull.Value);
                 insert.Parameters.AddWithValue("$version", (object?)a.Version ?? DBNull.Value);

@@ -57,11 +57,11 @@ public static class CustomerTraceBuilder
             // Late means out of order: it arrived after an event that happened later (a replay's arrival times are all "late").
             Add(at, EventLine, null, null, DescribeEvent(evt) + (at < latest ? $" (arrived {Time(stored.ReceivedAt)}, after an event of {Time(latest.Value)})" : ""));
             latest = latest is { } l && l > at ? l : at;
-            if (evt.Type == JourneyEngine.Unsubscribed)
+            if (evt.Type == ReservedEvents.Unsubscribed)
                 unsubscribedAt = at;
-            if (evt.Type == JourneyEngine.Resubscribed)
+            if (evt.Type == ReservedEvents.Resubscribed)
                 unsubscribedAt = null;
-            if (evt.Type == JourneyEngine.Bounced)
+            if (evt.Type == ReservedEvents.Bounced)
                 bouncedAt ??= at;
             foreach (var instance in state?.Instances.Where(i => i.Status == InstanceStatus.Active && at < i.EnteredAt) ?? [])
             {
@@ -148,21 +148,21 @@ public static class CustomerTraceBuilder
         {
             OutcomeKind.Entered => $"entered {o.JourneyId}" + (D("key") is { } key ? $" (key {key})" : ""),
             OutcomeKind.Sent => $"sent '{D("subject")}' to {D("to")}",
-            OutcomeKind.Skipped when reason == "no-address" => "skipped: the profile has no valid email address",
-            OutcomeKind.Skipped when reason?.StartsWith("missing-data:", StringComparison.Ordinal) == true =>
-                $"skipped: the template requires {reason["missing-data:".Length..]}, which the customer's data does not have",
-            OutcomeKind.Skipped when reason == "render-error" => $"skipped: the template failed to render ({D("error")})",
-            OutcomeKind.Suppressed when reason == "unsubscribed" => "suppressed: the customer unsubscribed" + (unsubscribedAt is { } u ? $" (since {Time(u)})" : ""),
-            OutcomeKind.Suppressed when reason == "bounced" => "suppressed: the address bounced permanently" + (bouncedAt is { } b ? $" (since {Time(b)})" : ""),
-            OutcomeKind.Deferred when reason == "send-window" => $"deferred: outside the send window{(D("zone") is { } z ? $" in {z}" : "")}, until {D("until")}",
-            OutcomeKind.Deferred when reason == "frequency-cap" => $"deferred: the frequency cap is reached, until {D("until")}",
+            OutcomeKind.Skipped when reason == SkipReason.NoAddress => "skipped: the profile has no valid email address",
+            OutcomeKind.Skipped when reason?.StartsWith(SkipReason.MissingDataPrefix, StringComparison.Ordinal) == true =>
+                $"skipped: the template requires {reason[SkipReason.MissingDataPrefix.Length..]}, which the customer's data does not have",
+            OutcomeKind.Skipped when reason == SkipReason.RenderError => $"skipped: the template failed to render ({D("error")})",
+            OutcomeKind.Suppressed when reason == AddressSuppression.UnsubscribedReason => "suppressed: the customer unsubscribed" + (unsubscribedAt is { } u ? $" (since {Time(u)})" : ""),
+            OutcomeKind.Suppressed when reason == AddressSuppression.Bounced => "suppressed: the address bounced permanently" + (bouncedAt is { } b ? $" (since {Time(b)})" : ""),
+            OutcomeKind.Deferred when reason == SendRules.SendWindowReason => $"deferred: outside the send window{(D("zone") is { } z ? $" in {z}" : "")}, until {D("until")}",
+            OutcomeKind.Deferred when reason == SendRules.FrequencyCapReason => $"deferred: the frequency cap is reached, until {D("until")}",
             OutcomeKind.Waiting => D("event") is { } e ? $"waiting for {e}" + (D("until") is { } until ? $" until {until}" : "") : $"waiting until {D("until")}",
             OutcomeKind.Resumed => D("by") switch { "event" => $"resumed by {D("event")}", "timeout" => "resumed: timed out", _ => "resumed: the wait is over" },
             OutcomeKind.Branched => $"branched: case {D("case")} -> {D("next")}",
             OutcomeKind.Assigned => $"assigned variant {o.Variant} -> {D("next")}",
             OutcomeKind.Converted => $"converted by {D("event")}" + (D("afterCompletion") == "True" ? " (after the instance completed, within the goal's window)" : ""),
-            OutcomeKind.Exited => reason == "goal" ? "exited: reached the goal" : $"exited: {reason}",
-            OutcomeKind.Completed => reason == "exit-step" ? "completed (exit step)" : "completed (end of the steps)",
+            OutcomeKind.Exited => reason == EndReason.Goal ? "exited: reached the goal" : $"exited: {reason}",
+            OutcomeKind.Completed => reason == EndReason.ExitStep ? "completed (exit step)" : "completed (end of the steps)",
             OutcomeKind.Failed => $"failed: {reason ?? D("error") ?? "the mail server refused it"}",
             OutcomeKind.Unknown => "unknown: the worker stopped while handing the mail to SMTP; not resent",
             _ => o.Kind + (reason is null ? "" : ": " + reason),

@@ -38,7 +38,7 @@ public sealed class InstanceHistory
     public string EndLabel => EndKind switch
     {
         null => "active",
-        OutcomeKind.Exited when EndReason == "goal" => "goal",
+        OutcomeKind.Exited when EndReason == Engine.EndReason.Goal => "goal",
         OutcomeKind.Exited => "exited:" + (EndReason ?? "unknown"),
         _ => "completed",
     };

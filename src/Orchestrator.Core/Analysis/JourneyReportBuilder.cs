@@ -38,8 +38,8 @@ public sealed record ReportFilter(DateTimeOffset Now, string? Version = null, Da
 /// </summary>
 public static class JourneyReportBuilder
 {
-    public const string UnsubscribedEvent = JourneyEngine.Unsubscribed;
-    public const string BouncedEvent = JourneyEngine.Bounced;
+    public const string UnsubscribedEvent = ReservedEvents.Unsubscribed;
+    public const string BouncedEvent = ReservedEvents.Bounced;
 
     /// <summary>A spam complaint reported by the mail provider's feedback loop; a guardrail, not handled by journeys.</summary>
     public const string ComplainedEvent = "email.complained";
@@ -151,7 +151,7 @@ public static class JourneyReportBuilder
             {
                 Completed = instances.Count(i => i.EndKind == OutcomeKind.Completed),
                 Goal = instances.Count(i => i.EndLabel == "goal"),
-                Exited = Counts(instances.Where(i => i.EndKind == OutcomeKind.Exited && i.EndReason != "goal").Select(i => i.EndReason ?? "unknown")),
+                Exited = Counts(instances.Where(i => i.EndKind == OutcomeKind.Exited && i.EndReason != EndReason.Goal).Select(i => i.EndReason ?? "unknown")),
             },
             Conversion = new ConversionFigures
             {

@@ -1,3 +1,5 @@
+using System.Net.Mail;
+
 namespace Orchestrator.Core.Engine;
 
 /// <summary>
@@ -12,6 +14,10 @@ public static class AddressSuppression
     public const string UnsubscribedReason = "unsubscribed";
 
     public static string Normalize(string address) => address.Trim().ToLowerInvariant();
+
+    /// <summary>An address mail can be sent to: one mailbox, nothing around it, and a dot in its domain.</summary>
+    internal static bool IsValidAddress(string? email) =>
+        !string.IsNullOrWhiteSpace(email) && MailAddress.TryCreate(email, out var parsed) && parsed.Address == email.Trim() && email.Contains('.', StringComparison.Ordinal);
 
     /// <summary>The addresses whose suppression matters for one decision: the customer's current one and the one the
     /// event brings, normalized, without blanks and repeats.</summary>

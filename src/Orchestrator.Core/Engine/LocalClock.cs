@@ -52,13 +52,17 @@ public static class LocalClock
         return window.Days.Contains(local.DayOfWeek) && time >= window.From && time < window.To;
     }
 
+    // Today and the next eight days: every weekday comes round again within a week, and the extra day covers a today
+    // whose window has closed and a zone change (DST) that shifts the local date by one.
+    private const int DaysSearched = 8;
+
     /// <summary>The first instant at or after <paramref name="at"/> inside the window.</summary>
     public static DateTimeOffset NextOpening(SendWindow window, TimeZoneInfo zone, DateTimeOffset at)
     {
         if (IsOpen(window, zone, at))
             return at;
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, zone).DateTime);
-        for (var d = 0; d <= 8; d++)
+        for (var d = 0; d <= DaysSearched; d++)
         {
             var date = today.AddDays(d);
             if (!window.Days.Contains(date.DayOfWeek))
@@ -87,7 +91,7 @@ public static class LocalClock
     public static DateTimeOffset NextLocalTime(TimeOnly time, IReadOnlySet<DayOfWeek>? days, TimeZoneInfo zone, DateTimeOffset at)
     {
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, zone).DateTime);
-        for (var d = 0; d <= 8; d++)
+        for (var d = 0; d <= DaysSearched; d++)
         {
             var date = today.AddDays(d);
             if (days is not null && !days.Contains(date.DayOfWeek))

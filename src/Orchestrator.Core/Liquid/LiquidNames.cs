@@ -12,7 +12,7 @@ namespace Orchestrator.Core.Liquid;
 /// </summary>
 internal static class LiquidNames
 {
-    /// <summary>What every condition (<c>when</c>) and <c>key</c> can read: the roots <c>JourneyEngine.BuildScope</c> sets.</summary>
+    /// <summary>What every condition (<c>when</c>) and <c>key</c> can read: the roots <c>EngineScopes.BuildScope</c> sets.</summary>
     public static readonly IReadOnlyList<string> ConditionRoots = ["event", "entry", "customer", "journey"];
 
     /// <summary>What a template can read: the condition roots, <c>send</c> and <c>unsubscribe_url</c>, which the engine adds for every render.</summary>

@@ -26,7 +26,7 @@ public sealed record IngestResult(string EventId, IngestStatus Status, string? M
 public sealed partial class EventIngress(GroupCommit commits, IJourneyCatalogSource journeys, OutboxSignal outbox, ILogger<EventIngress> logger,
     TimeProvider time, IntakeOptions intake)
 {
-    private static readonly HashSet<string> Reserved = [JourneyEngine.Unsubscribed, JourneyEngine.Resubscribed, JourneyEngine.Bounced, Analysis.FeedbackEvent.Type];
+    private static readonly HashSet<string> Reserved = [ReservedEvents.Unsubscribed, ReservedEvents.Resubscribed, ReservedEvents.Bounced, Analysis.FeedbackEvent.Type];
 
     // Backends publish many types no journey uses (page views): one warning per type and process, not one per event.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _unusedTypesWarned = new(StringComparer.Ordinal);

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Dapper;
 using Orchestrator.Core.Analysis;
+using Orchestrator.Core.Engine;
 using Orchestrator.Core.Ports;
 
 namespace Orchestrator.Storage.Relational;
@@ -90,7 +91,7 @@ internal sealed class RelationalAnalysisReader(StorageDialect dialect) : IAnalys
             return rows.Select(r => new FeedbackAnswer
             {
                 EventId = r.EventId, CustomerId = r.CustomerId, At = StoredTime.Read(r.At), Metric = r.Metric, Score = r.Score,
-                Level = StoredEnum.Read<FeedbackLevel>(r.Level), Attributed = r.Attributed, JourneyId = r.JourneyId, Version = r.Version,
+                Level = StoredNames.ParseFeedbackLevel(r.Level), Attributed = r.Attributed, JourneyId = r.JourneyId, Version = r.Version,
                 StepId = r.StepId, InstanceId = r.InstanceId, SendKey = r.SendKey, Comment = r.Comment,
             }).ToList();
         }

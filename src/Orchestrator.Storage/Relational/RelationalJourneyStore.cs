@@ -320,7 +320,7 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
                     at = dialect.Time(answer.At),
                     metric = answer.Metric,
                     score = answer.Score,
-                    level = StoredEnum.Write(answer.Level),
+                    level = answer.Level.ToStored(),
                     attributed = answer.Attributed,
                     journeyId = answer.JourneyId,
                     version = answer.Version,
@@ -422,8 +422,8 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
         // in the customer's list (the engine's order, kept on load).
         private static StoredInstance Stored(JourneyInstance instance, int ordinal) => new(
             instance.Id, ordinal, instance.JourneyId, instance.Version, instance.Key, instance.EnteredAt, instance.EntryEventId,
-            instance.EntryEventType, StateJson.WriteElement(instance.EntryProperties), StoredEnum.Write(instance.Status), instance.StepId,
-            StoredEnum.Write(instance.Waiting), instance.WakeAt, instance.Variant, instance.ConvertedAt, instance.SendCount, instance.EndedAt,
+            instance.EntryEventType, StateJson.WriteElement(instance.EntryProperties), instance.Status.ToStored(), instance.StepId,
+            instance.Waiting.ToStored(), instance.WakeAt, instance.Variant, instance.ConvertedAt, instance.SendCount, instance.EndedAt,
             instance.EndReason);
 
         private object InstanceParameters(StoredInstance row) => new
@@ -460,9 +460,9 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
             EntryEventId = row.EntryEventId,
             EntryEventType = row.EntryEventType,
             EntryProperties = StateJson.ReadElement(row.EntryPropertiesJson),
-            Status = StoredEnum.Read<InstanceStatus>(row.Status),
+            Status = StoredNames.ParseInstanceStatus(row.Status),
             StepId = row.StepId,
-            Waiting = StoredEnum.Read<WaitingFor>(row.Waiting),
+            Waiting = StoredNames.ParseWaitingFor(row.Waiting),
             WakeAt = StoredTime.ReadNullable(row.WakeAt),
             Variant = row.Variant,
             ConvertedAt = StoredTime.ReadNullable(row.ConvertedAt),
@@ -507,17 +507,6 @@ internal sealed record StoredInstance(
     string InstanceId, int Ordinal, string JourneyId, string Version, string Key, DateTimeOffset EnteredAt, string EntryEventId,
     string EntryEventType, string? EntryPropertiesJson, string Status, string? StepId, string Waiting, DateTimeOffset? WakeAt,
     string? Variant, DateTimeOffset? ConvertedAt, int SendCount, DateTimeOffset? EndedAt, string? EndReason);
-
-/// <summary>Enums are stored by name in lower case, so the tables read well in analysis queries.</summary>
-internal static class StoredEnum
-{
-    public static string Write<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
-
-    public static T Read<T>(string value) where T : struct, Enum =>
-        Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
-            ? parsed
-            : throw new InvalidDataException($"'{value}' is not a stored {typeof(T).Name}");
-}
 
 internal static class OutcomeRecord
 {

@@ -151,7 +151,7 @@ public static class EndpointExtensions
         if (c is null || t is null || !UnsubscribeToken.IsValid(c, t, email.Value.UnsubscribeSecret))
             return Results.Content("<p>This unsubscribe link is not valid.</p>", "text/html", statusCode: StatusCodes.Status400BadRequest);
         var now = time.GetUtcNow();
-        var evt = new CustomerEvent { EventId = $"unsubscribe-{c}-{now.ToUnixTimeMilliseconds()}", CustomerId = c, Type = JourneyEngine.Unsubscribed, OccurredAt = now };
+        var evt = new CustomerEvent { EventId = $"unsubscribe-{c}-{now.ToUnixTimeMilliseconds()}", CustomerId = c, Type = ReservedEvents.Unsubscribed, OccurredAt = now };
         try
         {
             await ingress.IngestAsync(evt, cancellationToken).ConfigureAwait(false);

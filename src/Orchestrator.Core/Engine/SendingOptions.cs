@@ -14,14 +14,3 @@ public sealed class SendingOptions
     /// <summary>At most this many marketing emails per customer per period, across all journeys; null: no cap.</summary>
     public FrequencyCapOptions? FrequencyCap { get; set; }
 }
-
-public sealed class FrequencyCapOptions
-{
-    /// <summary>Emails allowed per period. Default 3.</summary>
-    [Range(1, 1000)]
-    public int Count { get; set; } = 3;
-
-    /// <summary>A journey-language duration such as <c>1d</c>. Default <c>1d</c>.</summary>
-    [Required]
-    public string Period { get; set; } = "1d";
-}
