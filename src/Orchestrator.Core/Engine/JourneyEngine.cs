@@ -193,7 +193,7 @@ public sealed partial class JourneyEngine
             var next = target ?? journey.Graph.Following(journey.Steps[index]);
             if (next is null)
             {
-                End(instance, journey, at, InstanceStatus.Completed, "end-of-steps", instance.StepId);
+                End(instance, journey, at, InstanceStatus.Completed, EndReason.EndOfSteps, instance.StepId);
                 return;
             }
             instance.StepId = next;
@@ -205,14 +205,14 @@ public sealed partial class JourneyEngine
         {
             if (++_steps > MaxStepsPerDecision)
             {
-                End(instance, journey, at, InstanceStatus.Exited, "loop-guard", instance.StepId);
+                End(instance, journey, at, InstanceStatus.Exited, EndReason.LoopGuard, instance.StepId);
                 return;
             }
             var step = journey.FindStep(instance.StepId!);
             switch (step)
             {
                 case null:
-                    End(instance, journey, at, InstanceStatus.Exited, "version-removed", instance.StepId);
+                    End(instance, journey, at, InstanceStatus.Exited, EndReason.VersionRemoved, instance.StepId);
                     return;
                 case EmailStep email:
                     if (Send(journey, instance, email, at, eventValue))
@@ -256,7 +256,7 @@ public sealed partial class JourneyEngine
                     Go(journey, instance, variant.Next, at, eventValue);
                     return;
                 case ExitStep:
-                    End(instance, journey, at, InstanceStatus.Completed, "exit-step", step.Id);
+                    End(instance, journey, at, InstanceStatus.Completed, EndReason.ExitStep, step.Id);
                     return;
             }
         }
