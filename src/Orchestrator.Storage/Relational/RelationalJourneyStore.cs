@@ -291,7 +291,7 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
                 while (sendIndex < decision.Sends.Count && decision.Sends[sendIndex].OutcomeIndex <= i)
                     sends.Add(SendParameters(decision.Sends[sendIndex++], revision, seq++, now));
                 if (i < decision.Outcomes.Count)
-                    outcomes.Add(OutcomeParameters(decision.Outcomes[i], null, revision, seq++, now));
+                    outcomes.Add(OutcomeParameters(decision.Outcomes[i], revision, seq++, now));
             }
             while (sendIndex < decision.Sends.Count)
                 sends.Add(SendParameters(decision.Sends[sendIndex++], revision, seq++, now));
@@ -497,8 +497,8 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
             timeZone = email.TimeZone,
         };
 
-        private object OutcomeParameters(Outcome outcome, string? sendKey, long revision, int seq, TimeParameter now) =>
-            OutcomeRecord.Parameters(dialect, outcome, sendKey, revision, seq, now);
+        private object OutcomeParameters(Outcome outcome, long revision, int seq, TimeParameter now) =>
+            OutcomeRecord.Parameters(dialect, outcome, sendKey: null, outcomeSendKey: null, revision, seq, now);
     }
 }
 
@@ -517,24 +517,4 @@ internal static class StoredEnum
         Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
             ? parsed
             : throw new InvalidDataException($"'{value}' is not a stored {typeof(T).Name}");
-}
-
-internal static class OutcomeRecord
-{
-    public static object Parameters(StorageDialect dialect, Outcome outcome, string? sendKey, long revision, int seq, TimeParameter now) => new
-    {
-        at = dialect.Time(outcome.At),
-        journeyId = outcome.JourneyId,
-        version = outcome.Version,
-        stepId = outcome.StepId,
-        variant = outcome.Variant,
-        customerId = outcome.CustomerId,
-        instanceId = outcome.InstanceId,
-        kind = outcome.Kind,
-        detailJson = StateJson.WriteDetail(outcome.Detail),
-        sendKey,
-        revision,
-        seq,
-        recordedAt = now,
-    };
 }

@@ -144,10 +144,6 @@ internal sealed record SqlStatements
 
     public required string ClaimWakeups { get; init; }
 
-    public string NextWakeup { get; init; } = """
-        SELECT MIN(CASE WHEN claimed_until > due_at THEN claimed_until ELSE due_at END) FROM wakeups;
-        """;
-
     public string SelectOutcomes { get; init; } = """
         SELECT at AS At, journey_id AS JourneyId, version AS Version, customer_id AS CustomerId, instance_id AS InstanceId,
                step_id AS StepId, kind AS Kind, variant AS Variant, detail_json AS DetailJson
