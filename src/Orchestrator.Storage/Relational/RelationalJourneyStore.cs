@@ -279,22 +279,18 @@ internal sealed class RelationalJourneyStore(StorageDialect dialect, TimeProvide
 
             await SaveInstancesAsync(state, cancellationToken).ConfigureAwait(false);
 
-            // Outcomes and sends get one running sequence within the decision, in the simulator's order (a send's
-            // outcome goes before the outcome at its OutcomeIndex), so outcomes the outbox records later still sort
-            // into place: (at, customer, revision, seq).
+            // Outcomes and sends get one running sequence within the decision, in the simulator's order
+            // (RecordingOrder), so the sent outcomes the outbox records later still sort into place: (at, customer, revision, seq).
             var outcomes = new List<object>(decision.Outcomes.Count);
             var sends = new List<object>(decision.Sends.Count);
             var seq = 0;
-            var sendIndex = 0;
-            for (var i = 0; i <= decision.Outcomes.Count; i++)
+            foreach (var (outcome, send) in decision.InRecordingOrder())
             {
-                while (sendIndex < decision.Sends.Count && decision.Sends[sendIndex].OutcomeIndex <= i)
-                    sends.Add(SendParameters(decision.Sends[sendIndex++], revision, seq++, now));
-                if (i < decision.Outcomes.Count)
-                    outcomes.Add(OutcomeParameters(decision.Outcomes[i], revision, seq++, now));
+                if (send is not null)
+                    sends.Add(SendParameters(send, revision, seq++, now));
+                else
+                    outcomes.Add(OutcomeParameters(outcome!, revision, seq++, now));
             }
-            while (sendIndex < decision.Sends.Count)
-                sends.Add(SendParameters(decision.Sends[sendIndex++], revision, seq++, now));
             if (outcomes.Count > 0)
                 await connection.ExecuteAsync(dialect.Command(_sql.InsertOutcome, outcomes, transaction, cancellationToken)).ConfigureAwait(false);
             if (sends.Count > 0)
