@@ -8,7 +8,4 @@ public interface IWakeupStore
 {
     /// <summary>Customers with a wakeup due at or before <paramref name="now"/> that nobody holds, leased for <paramref name="lease"/>.</summary>
     Task<IReadOnlyList<string>> ClaimDueAsync(DateTimeOffset now, int max, TimeSpan lease, CancellationToken cancellationToken);
-
-    /// <summary>The earliest pending wakeup, so the scheduler can sleep until then.</summary>
-    Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken);
 }

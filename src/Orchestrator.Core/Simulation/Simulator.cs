@@ -80,20 +80,14 @@ public static class Simulator
         return new SimulationResult(outcomes, sends, duplicates) { Feedback = feedback };
     }
 
-    /// <summary>The decision's outcomes with each send's <c>sent</c> placed where the engine decided it.</summary>
+    /// <summary>The decision's outcomes with each send's <c>sent</c> placed where the engine decided it (<see cref="RecordingOrder"/>).</summary>
     private static void Collect(Decision decision, List<Outcome> outcomes, List<EmailToSend> sends)
     {
-        var sendIndex = 0;
-        for (var i = 0; i <= decision.Outcomes.Count; i++)
+        foreach (var (outcome, send) in decision.InRecordingOrder())
         {
-            while (sendIndex < decision.Sends.Count && decision.Sends[sendIndex].OutcomeIndex == i)
-            {
-                outcomes.Add(decision.Sends[sendIndex].SentOutcome());
-                sends.Add(decision.Sends[sendIndex]);
-                sendIndex++;
-            }
-            if (i < decision.Outcomes.Count)
-                outcomes.Add(decision.Outcomes[i]);
+            outcomes.Add(outcome ?? send!.SentOutcome());
+            if (send is not null)
+                sends.Add(send);
         }
     }
 }

@@ -14,12 +14,9 @@ namespace Orchestrator.Storage.Relational;
 /// </summary>
 internal sealed class RelationalAnalysisReader(StorageDialect dialect) : IAnalysisReader
 {
-    public async Task<IReadOnlyList<string>> ReadJourneyIdsAsync(CancellationToken cancellationToken)
-    {
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-            return (await connection.QueryAsync<string>(dialect.Command(dialect.Sql.SelectJourneyIds, null, null, cancellationToken)).ConfigureAwait(false)).ToList();
-    }
+    public Task<IReadOnlyList<string>> ReadJourneyIdsAsync(CancellationToken cancellationToken) =>
+        dialect.ReadAsync<IReadOnlyList<string>>(async connection =>
+            (await connection.QueryAsync<string>(dialect.Command(dialect.Sql.SelectJourneyIds, null, null, cancellationToken)).ConfigureAwait(false)).ToList(), cancellationToken);
 
     public async IAsyncEnumerable<OutcomeFact> ReadJourneyOutcomesAsync(string journeyId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -58,10 +55,8 @@ internal sealed class RelationalAnalysisReader(StorageDialect dialect) : IAnalys
         }
     }
 
-    public async Task<IReadOnlyList<ConversionFact>> ReadConversionsAsync(CancellationToken cancellationToken)
-    {
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+    public Task<IReadOnlyList<ConversionFact>> ReadConversionsAsync(CancellationToken cancellationToken) =>
+        dialect.ReadAsync<IReadOnlyList<ConversionFact>>(async connection =>
         {
             // Read by hand, not mapped by Dapper: with no row at all, SQLite reports the event id (a JSON extract, no
             // declared type) as a BLOB, and Dapper then finds no constructor to map it to: an empty store's report failed.
@@ -73,8 +68,7 @@ internal sealed class RelationalAnalysisReader(StorageDialect dialect) : IAnalys
                     facts.Add(new ConversionFact(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : Convert.ToString(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture)));
             }
             return facts;
-        }
-    }
+        }, cancellationToken);
 
     public Task<IReadOnlyList<FeedbackAnswer>> ReadFeedbackAsync(string journeyId, CancellationToken cancellationToken) =>
         ReadAnswersAsync(dialect.Sql.SelectFeedback, new { journeyId }, cancellationToken);
@@ -82,10 +76,8 @@ internal sealed class RelationalAnalysisReader(StorageDialect dialect) : IAnalys
     public Task<IReadOnlyList<FeedbackAnswer>> ReadCustomerFeedbackAsync(string customerId, CancellationToken cancellationToken) =>
         ReadAnswersAsync(dialect.Sql.SelectCustomerFeedback, new { customerId }, cancellationToken);
 
-    private async Task<IReadOnlyList<FeedbackAnswer>> ReadAnswersAsync(string sql, object parameters, CancellationToken cancellationToken)
-    {
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+    private Task<IReadOnlyList<FeedbackAnswer>> ReadAnswersAsync(string sql, object parameters, CancellationToken cancellationToken) =>
+        dialect.ReadAsync<IReadOnlyList<FeedbackAnswer>>(async connection =>
         {
             var rows = await connection.QueryAsync<FeedbackRow>(dialect.Command(sql, parameters, null, cancellationToken)).ConfigureAwait(false);
             return rows.Select(r => new FeedbackAnswer
@@ -94,18 +86,14 @@ internal sealed class RelationalAnalysisReader(StorageDialect dialect) : IAnalys
                 Level = StoredNames.ParseFeedbackLevel(r.Level), Attributed = r.Attributed, JourneyId = r.JourneyId, Version = r.Version,
                 StepId = r.StepId, InstanceId = r.InstanceId, SendKey = r.SendKey, Comment = r.Comment,
             }).ToList();
-        }
-    }
+        }, cancellationToken);
 
-    public async Task<IReadOnlyList<LoggedEvent>> ReadEventsOfTypeAsync(string type, CancellationToken cancellationToken)
-    {
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+    public Task<IReadOnlyList<LoggedEvent>> ReadEventsOfTypeAsync(string type, CancellationToken cancellationToken) =>
+        dialect.ReadAsync<IReadOnlyList<LoggedEvent>>(async connection =>
         {
             var rows = await connection.QueryAsync<LoggedEventRow>(dialect.Command(dialect.Sql.SelectEventsOfType, new { eventType = type }, null, cancellationToken)).ConfigureAwait(false);
             return rows.Select(r => new LoggedEvent(r.EventId, r.CustomerId, r.Type, StoredTime.Read(r.OccurredAt))).ToList();
-        }
-    }
+        }, cancellationToken);
 
     public Task<IReadOnlyList<StoredEvent>> ReadCustomerEventsAsync(string customerId, CancellationToken cancellationToken) =>
         ReadStoredEventsAsync(dialect.Sql.SelectCustomerEvents, new { customerId }, cancellationToken);
@@ -113,20 +101,15 @@ internal sealed class RelationalAnalysisReader(StorageDialect dialect) : IAnalys
     public Task<IReadOnlyList<StoredEvent>> ReadEventsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
         ReadStoredEventsAsync(dialect.Sql.SelectEventsSince, new { since = dialect.Time(since) }, cancellationToken);
 
-    public async Task<IReadOnlyList<Core.Engine.Outcome>> ReadCustomerOutcomesAsync(string customerId, CancellationToken cancellationToken)
-    {
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+    public Task<IReadOnlyList<Core.Engine.Outcome>> ReadCustomerOutcomesAsync(string customerId, CancellationToken cancellationToken) =>
+        dialect.ReadAsync<IReadOnlyList<Core.Engine.Outcome>>(async connection =>
         {
             var rows = await connection.QueryAsync<OutcomeRow>(dialect.Command(dialect.Sql.SelectCustomerOutcomes, new { customerId }, null, cancellationToken)).ConfigureAwait(false);
             return rows.Select(r => r.ToOutcome()).ToList();
-        }
-    }
+        }, cancellationToken);
 
-    private async Task<IReadOnlyList<StoredEvent>> ReadStoredEventsAsync(string sql, object parameters, CancellationToken cancellationToken)
-    {
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+    private Task<IReadOnlyList<StoredEvent>> ReadStoredEventsAsync(string sql, object parameters, CancellationToken cancellationToken) =>
+        dialect.ReadAsync<IReadOnlyList<StoredEvent>>(async connection =>
         {
             var rows = await connection.QueryAsync<StoredEventRow>(dialect.Command(sql, parameters, null, cancellationToken)).ConfigureAwait(false);
             return rows.Select(r => new StoredEvent(new Orchestrator.Contracts.CustomerEvent
@@ -138,11 +121,9 @@ internal sealed class RelationalAnalysisReader(StorageDialect dialect) : IAnalys
                 Properties = StateJson.ReadElement(r.PropertiesJson),
                 Customer = StateJson.ReadCustomerUpdate(r.CustomerJson),
             }, StoredTime.Read(r.ReceivedAt))).ToList();
-        }
-    }
+        }, cancellationToken);
 }
 
-/// <summary>Removes events older than the retention from the event log, a batch per statement, so the writer is never held long.</summary>
 /// <summary>Retention statements (the event log, send bodies), run in batches so that none holds the writer for long.</summary>
 internal static class RetentionCleanup
 {
@@ -152,21 +133,8 @@ internal static class RetentionCleanup
         var total = 0;
         while (true)
         {
-            int deleted;
-            var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-                await using (connection.ConfigureAwait(false))
-                {
-                    deleted = await connection.ExecuteAsync(dialect.Command(sql,
-                        new { before = dialect.Time(before), batch = batchSize }, null, cancellationToken)).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                turn?.Dispose();
-            }
+            var deleted = await dialect.WriteAsync(connection => connection.ExecuteAsync(dialect.Command(sql,
+                new { before = dialect.Time(before), batch = batchSize }, null, cancellationToken)), cancellationToken).ConfigureAwait(false);
             total += deleted;
             if (deleted < batchSize)
                 return total;

@@ -15,33 +15,25 @@ internal sealed class RelationalJourneyVersionStore(StorageDialect dialect) : IJ
         var stored = versions.Where(v => v.Source is not null).ToList();
         if (stored.Count == 0)
             return;
-        using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        await dialect.WriteInTransactionAsync(async (connection, transaction) =>
         {
-            var transaction = await dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+            foreach (var journey in stored)
             {
-                foreach (var journey in stored)
+                await connection.ExecuteAsync(dialect.Command(dialect.Sql.UpsertJourneyVersion, new
                 {
-                    await connection.ExecuteAsync(dialect.Command(dialect.Sql.UpsertJourneyVersion, new
-                    {
-                        journeyId = journey.Id,
-                        version = journey.Version,
-                        fileName = journey.Source!.FileName,
-                        sourceJson = JsonSerializer.Serialize(new SourceText(journey.Source.Yaml, journey.Source.TemplateFiles), Json),
-                        now = dialect.Time(now),
-                    }, transaction, cancellationToken)).ConfigureAwait(false);
-                }
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    journeyId = journey.Id,
+                    version = journey.Version,
+                    fileName = journey.Source!.FileName,
+                    sourceJson = JsonSerializer.Serialize(new SourceText(journey.Source.Yaml, journey.Source.TemplateFiles), Json),
+                    now = dialect.Time(now),
+                }, transaction, cancellationToken)).ConfigureAwait(false);
             }
-        }
+            return stored.Count;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<StoredJourneyVersion>> LoadAllAsync(CancellationToken cancellationToken)
-    {
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+    public Task<IReadOnlyList<StoredJourneyVersion>> LoadAllAsync(CancellationToken cancellationToken) =>
+        dialect.ReadAsync<IReadOnlyList<StoredJourneyVersion>>(async connection =>
         {
             var rows = await connection.QueryAsync<JourneyVersionRow>(dialect.Command(dialect.Sql.SelectJourneyVersions, null, null, cancellationToken)).ConfigureAwait(false);
             return rows.Select(r =>
@@ -51,18 +43,14 @@ internal sealed class RelationalJourneyVersionStore(StorageDialect dialect) : IJ
                 return new StoredJourneyVersion(r.JourneyId, r.Version, new JourneySource(r.FileName, text.Yaml, text.Templates),
                     StoredTime.Read(r.LastInForceAt));
             }).ToList();
-        }
-    }
+        }, cancellationToken);
 
-    public async Task<IReadOnlyList<ActiveVersion>> ActiveVersionsAsync(CancellationToken cancellationToken)
-    {
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+    public Task<IReadOnlyList<ActiveVersion>> ActiveVersionsAsync(CancellationToken cancellationToken) =>
+        dialect.ReadAsync<IReadOnlyList<ActiveVersion>>(async connection =>
         {
             var rows = await connection.QueryAsync<ActiveVersionRow>(dialect.Command(dialect.Sql.SelectActiveVersions, null, null, cancellationToken)).ConfigureAwait(false);
             return rows.Select(r => new ActiveVersion(r.JourneyId, r.Version, (int)r.Active)).ToList();
-        }
-    }
+        }, cancellationToken);
 
     /// <summary><c>source_json</c>: the journey file's text and its template files by name.</summary>
     private sealed record SourceText(string Yaml, IReadOnlyDictionary<string, string> Templates);

@@ -14,12 +14,10 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
 {
     private const string AbandonedReason = "worker stopped while sending; not resent";
 
-    public async Task<IReadOnlyList<EmailToSend>> ClaimAsync(string workerId, DateTimeOffset now, int max, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<EmailToSend>> ClaimAsync(string workerId, DateTimeOffset now, int max, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
-        using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        return dialect.WriteAsync<IReadOnlyList<EmailToSend>>(async connection =>
         {
             var rows = await connection.QueryAsync<SendRow>(dialect.Command(dialect.Sql.ClaimSends, new
             {
@@ -28,7 +26,7 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
                 max,
             }, null, cancellationToken)).ConfigureAwait(false);
             return rows.Select(ToEmail).OrderBy(e => e.At).ThenBy(e => e.SendKey, StringComparer.Ordinal).ToList();
-        }
+        }, cancellationToken);
     }
 
     public Task MarkSentAsync(EmailToSend email, DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -39,43 +37,27 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
         ChangeAsync(email, dialect.Sql.MarkFailed, new { sendKey = email.SendKey, reason, now = dialect.Time(now) },
             Reported(email, OutcomeKind.Failed, reason), now, mustExist: false, cancellationToken);
 
-    public async Task SuppressAddressAsync(EmailToSend email, string reason, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            // The same statement as a bounce event's: a second suppression of one address changes nothing.
-            await connection.ExecuteAsync(dialect.Command(dialect.Sql.InsertSuppression, new
+    // The same statement as a bounce event's: a second suppression of one address changes nothing.
+    public Task SuppressAddressAsync(EmailToSend email, string reason, DateTimeOffset now, CancellationToken cancellationToken) =>
+        dialect.WriteAsync(connection => connection.ExecuteAsync(dialect.Command(dialect.Sql.InsertSuppression, new
             {
                 address = AddressSuppression.Normalize(email.To),
                 customerId = email.CustomerId,
                 reason = AddressSuppression.Bounced + " (mailbox unknown: " + reason + ")",
                 at = dialect.Time(now),
-            }, null, cancellationToken)).ConfigureAwait(false);
-        }
-    }
+            }, null, cancellationToken)), cancellationToken);
 
-    public async Task RetryLaterAsync(EmailToSend email, string reason, DateTimeOffset retryAt, CancellationToken cancellationToken)
-    {
-        using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+    public Task RetryLaterAsync(EmailToSend email, string reason, DateTimeOffset retryAt, CancellationToken cancellationToken) =>
+        dialect.WriteAsync(connection => connection.ExecuteAsync(dialect.Command(dialect.Sql.RetryLater, new
         {
-            await connection.ExecuteAsync(dialect.Command(dialect.Sql.RetryLater, new
-            {
-                sendKey = email.SendKey,
-                reason,
-                retryAt = dialect.Time(retryAt),
-                now = dialect.Time(time.GetUtcNow()),
-            }, null, cancellationToken)).ConfigureAwait(false);
-        }
-    }
+            sendKey = email.SendKey,
+            reason,
+            retryAt = dialect.Time(retryAt),
+            now = dialect.Time(time.GetUtcNow()),
+        }, null, cancellationToken)), cancellationToken);
 
-    public async Task<IReadOnlyList<HandOff>> HandOffsAsync(string customerId, DateTimeOffset since, CancellationToken cancellationToken)
-    {
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+    public Task<IReadOnlyList<HandOff>> HandOffsAsync(string customerId, DateTimeOffset since, CancellationToken cancellationToken) =>
+        dialect.ReadAsync<IReadOnlyList<HandOff>>(async connection =>
         {
             var rows = await connection.QueryAsync<HandOffRow>(dialect.Command(dialect.Sql.SelectHandOffs, new
             {
@@ -83,76 +65,46 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
                 since = dialect.Time(since),
             }, null, cancellationToken)).ConfigureAwait(false);
             return rows.Select(r => new HandOff(r.SendKey, StoredTime.Read(r.At))).ToList();
-        }
-    }
+        }, cancellationToken);
 
     // The deferral's outcome is stored without the send key: a send can be held at hand-off more than once.
     public Task DeferAsync(EmailToSend email, SendDeferral deferral, DateTimeOffset now, CancellationToken cancellationToken) =>
         ChangeAsync(email, dialect.Sql.DeferSend, new { sendKey = email.SendKey, until = dialect.Time(deferral.Until), now = dialect.Time(now) },
             email.DeferredAtHandOff(deferral, now), now, mustExist: false, cancellationToken, keyed: false);
 
-    public async Task<int> MarkAbandonedAsync(string? workerId, DateTimeOffset abandonedBefore, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+    public Task<int> MarkAbandonedAsync(string? workerId, DateTimeOffset abandonedBefore, DateTimeOffset now, CancellationToken cancellationToken) =>
+        dialect.WriteInTransactionAsync(async (connection, transaction) =>
         {
-            var transaction = await dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+            var abandoned = (await connection.QueryAsync<SendRow>(dialect.Command(dialect.Sql.MarkAbandoned, new
             {
-                var abandoned = (await connection.QueryAsync<SendRow>(dialect.Command(dialect.Sql.MarkAbandoned, new
-                {
-                    workerId,
-                    abandonedBefore = dialect.Time(abandonedBefore),
-                    now = dialect.Time(now),
-                }, transaction, cancellationToken)).ConfigureAwait(false)).Select(ToEmail).ToList();
-                foreach (var email in abandoned)
-                    await InsertOutcomeAsync(connection, transaction, email, Reported(email, OutcomeKind.Unknown, AbandonedReason), now, cancellationToken).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return abandoned.Count;
-            }
-        }
-    }
+                workerId,
+                abandonedBefore = dialect.Time(abandonedBefore),
+                now = dialect.Time(now),
+            }, transaction, cancellationToken)).ConfigureAwait(false)).Select(ToEmail).ToList();
+            foreach (var email in abandoned)
+                await InsertOutcomeAsync(connection, transaction, email, Reported(email, OutcomeKind.Unknown, AbandonedReason), now, cancellationToken).ConfigureAwait(false);
+            return abandoned.Count;
+        }, cancellationToken);
 
-    private async Task ChangeAsync(EmailToSend email, string update, object parameters, Outcome outcome, DateTimeOffset now, bool mustExist, CancellationToken cancellationToken, bool keyed = true)
-    {
-        using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+    private Task<int> ChangeAsync(EmailToSend email, string update, object parameters, Outcome outcome, DateTimeOffset now, bool mustExist, CancellationToken cancellationToken, bool keyed = true) =>
+        dialect.WriteInTransactionAsync(async (connection, transaction) =>
         {
-            var transaction = await dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
-            {
-                var changed = await connection.ExecuteAsync(dialect.Command(update, parameters, transaction, cancellationToken)).ConfigureAwait(false);
-                if (changed == 0 && mustExist)
-                    throw new InvalidOperationException($"Send '{email.SendKey}' is not in the outbox.");
-                if (changed > 0)
-                    await InsertOutcomeAsync(connection, transaction, email, outcome, now, cancellationToken, keyed).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+            var changed = await connection.ExecuteAsync(dialect.Command(update, parameters, transaction, cancellationToken)).ConfigureAwait(false);
+            if (changed == 0 && mustExist)
+                throw new InvalidOperationException($"Send '{email.SendKey}' is not in the outbox.");
+            if (changed > 0)
+                await InsertOutcomeAsync(connection, transaction, email, outcome, now, cancellationToken, keyed).ConfigureAwait(false);
+            return changed;
+        }, cancellationToken);
 
     /// <summary>
     /// The outcome takes the send's place in its decision (revision, seq are read from the send's row). A keyed outcome
     /// carries the send key and is recorded once per kind.
     /// </summary>
     private Task<int> InsertOutcomeAsync(DbConnection connection, DbTransaction transaction, EmailToSend email, Outcome outcome, DateTimeOffset now, CancellationToken cancellationToken, bool keyed = true) =>
-        connection.ExecuteAsync(dialect.Command(dialect.Sql.InsertSendOutcome, new
-        {
-            at = dialect.Time(outcome.At),
-            journeyId = outcome.JourneyId,
-            version = outcome.Version,
-            stepId = outcome.StepId,
-            variant = outcome.Variant,
-            customerId = outcome.CustomerId,
-            instanceId = outcome.InstanceId,
-            kind = outcome.Kind,
-            detailJson = StateJson.WriteDetail(outcome.Detail),
-            sendKey = email.SendKey,
-            outcomeSendKey = keyed ? email.SendKey : null,
-            recordedAt = dialect.Time(now),
-        }, transaction, cancellationToken));
+        connection.ExecuteAsync(dialect.Command(dialect.Sql.InsertSendOutcome,
+            OutcomeRecord.Parameters(dialect, outcome, email.SendKey, keyed ? email.SendKey : null, revision: 0, seq: 0, dialect.Time(now)),
+            transaction, cancellationToken));
 
     private static Outcome Reported(EmailToSend email, string kind, string reason) => new(
         email.At, email.JourneyId, email.Version, email.CustomerId, email.InstanceId, email.StepId, kind, email.Variant,

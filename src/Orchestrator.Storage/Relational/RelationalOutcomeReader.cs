@@ -10,13 +10,10 @@ namespace Orchestrator.Storage.Relational;
 /// </summary>
 internal sealed class RelationalOutcomeReader(StorageDialect dialect) : IOutcomeReader
 {
-    public async Task<IReadOnlyList<Outcome>> ReadOutcomesAsync(CancellationToken cancellationToken)
-    {
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+    public Task<IReadOnlyList<Outcome>> ReadOutcomesAsync(CancellationToken cancellationToken) =>
+        dialect.ReadAsync<IReadOnlyList<Outcome>>(async connection =>
         {
             var rows = await connection.QueryAsync<OutcomeRow>(dialect.Command(dialect.Sql.SelectOutcomes, null, null, cancellationToken)).ConfigureAwait(false);
             return rows.Select(r => r.ToOutcome()).ToList();
-        }
-    }
+        }, cancellationToken);
 }

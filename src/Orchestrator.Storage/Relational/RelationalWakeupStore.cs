@@ -10,13 +10,11 @@ namespace Orchestrator.Storage.Relational;
 /// </summary>
 internal sealed class RelationalWakeupStore(StorageDialect dialect) : IWakeupStore
 {
-    public async Task<IReadOnlyList<string>> ClaimDueAsync(DateTimeOffset now, int max, TimeSpan lease, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> ClaimDueAsync(DateTimeOffset now, int max, TimeSpan lease, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
-        using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        return dialect.WriteAsync<IReadOnlyList<string>>(async connection =>
         {
             var rows = await connection.QueryAsync<WakeupClaimRow>(dialect.Command(dialect.Sql.ClaimWakeups, new
             {
@@ -30,20 +28,6 @@ internal sealed class RelationalWakeupStore(StorageDialect dialect) : IWakeupSto
                 .OrderBy(c => c.FirstDue).ThenBy(c => c.Customer, StringComparer.Ordinal)
                 .Select(c => c.Customer)
                 .ToList();
-        }
-    }
-
-    /// <summary>
-    /// The earliest moment a wakeup can be claimed: its due time, or the end of its lease while it is claimed, so a
-    /// scheduler sleeping until then does not wake for wakeups another worker holds.
-    /// </summary>
-    public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
-    {
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var next = await connection.ExecuteScalarAsync<object?>(dialect.Command(dialect.Sql.NextWakeup, null, null, cancellationToken)).ConfigureAwait(false);
-            return StoredTime.ReadNullable(next);
-        }
+        }, cancellationToken);
     }
 }

@@ -163,3 +163,9 @@ internal sealed class ActiveVersionRow
     public string Version { get; set; } = "";
     public long Active { get; set; }
 }
+
+/// <summary>An instance's row as stored, compared by value.</summary>
+internal sealed record StoredInstance(
+    string InstanceId, int Ordinal, string JourneyId, string Version, string Key, DateTimeOffset EnteredAt, string EntryEventId,
+    string EntryEventType, string? EntryPropertiesJson, string Status, string? StepId, string Waiting, DateTimeOffset? WakeAt,
+    string? Variant, DateTimeOffset? ConvertedAt, int SendCount, DateTimeOffset? EndedAt, string? EndReason);

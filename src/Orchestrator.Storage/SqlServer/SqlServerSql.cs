@@ -3,7 +3,7 @@ using Orchestrator.Storage.Relational;
 namespace Orchestrator.Storage.SqlServer;
 
 /// <summary>
-/// Every statement the SQL Server provider runs (the migrations are in <see cref="SqlServerMigrations"/>); a test
+/// What SQL Server runs differently from SQLite (shared statements: <see cref="SqlStatements"/>; the migrations are in <see cref="SqlServerMigrations"/>); a test
 /// parses each one. A unit of work holds an exclusive application lock on its customer (<see cref="GetAppLock"/>)
 /// until it ends, so reads under read committed snapshot see the latest committed state of that customer, and the
 /// customer's own rows (customer, instances, sends, wakeups) need no further locking. Rows other units may insert at the
@@ -29,10 +29,6 @@ internal static class SqlServerSql
             );
         """;
 
-    public const string SelectAppliedMigrations = "SELECT version FROM schema_migrations;";
-
-    public const string InsertMigration = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @appliedAt);";
-
     /// <summary>Two units inserting one event id at once: the second waits for the first and fails on the key, which means "seen".</summary>
     public const string InsertInbox = """
         INSERT INTO inbox (event_id, customer_id, event_type, received_at)
@@ -40,62 +36,10 @@ internal static class SqlServerSql
         WHERE NOT EXISTS (SELECT 1 FROM inbox WHERE event_id = @eventId);
         """;
 
-    public const string SelectCustomer = """
-        SELECT customer_id AS CustomerId, profile_json AS ProfileJson, unsubscribed AS Unsubscribed,
-               bounced_address AS BouncedAddress, recent_sends_json AS RecentSendsJson, revision AS Revision
-        FROM customers
-        WHERE customer_id = @customerId;
-        """;
-
-    public const string SelectInstances = """
-        SELECT instance_id AS InstanceId, journey_id AS JourneyId, version AS Version, customer_id AS CustomerId,
-               instance_key AS InstanceKey, entered_at AS EnteredAt, entry_event_id AS EntryEventId,
-               entry_event_type AS EntryEventType, entry_properties_json AS EntryPropertiesJson, status AS Status,
-               step_id AS StepId, waiting AS Waiting, wake_at AS WakeAt, variant AS Variant, converted_at AS ConvertedAt,
-               send_count AS SendCount, ended_at AS EndedAt, end_reason AS EndReason
-        FROM instances
-        WHERE customer_id = @customerId
-        ORDER BY ordinal;
-        """;
-
     public const string InsertCustomer = """
         INSERT INTO customers (customer_id, profile_json, unsubscribed, bounced_address, recent_sends_json, revision, updated_at)
         SELECT @customerId, @profileJson, @unsubscribed, @bouncedAddress, @recentSendsJson, @revision, @now
         WHERE NOT EXISTS (SELECT 1 FROM customers WHERE customer_id = @customerId);
-        """;
-
-    public const string UpdateCustomer = """
-        UPDATE customers
-        SET profile_json = @profileJson, unsubscribed = @unsubscribed, bounced_address = @bouncedAddress,
-            recent_sends_json = @recentSendsJson, revision = @revision, updated_at = @now
-        WHERE customer_id = @customerId AND revision = @expectedRevision;
-        """;
-
-    public const string SelectRevision = "SELECT revision FROM customers WHERE customer_id = @customerId;";
-
-    public const string DeleteInstances = "DELETE FROM instances WHERE customer_id = @customerId;";
-
-    public const string InsertInstance = """
-        INSERT INTO instances (customer_id, instance_id, ordinal, journey_id, version, instance_key, entered_at, entry_event_id,
-                               entry_event_type, entry_properties_json, status, step_id, waiting, wake_at, variant, converted_at,
-                               send_count, ended_at, end_reason)
-        VALUES (@customerId, @instanceId, @ordinal, @journeyId, @version, @instanceKey, @enteredAt, @entryEventId,
-                @entryEventType, @entryPropertiesJson, @status, @stepId, @waiting, @wakeAt, @variant, @convertedAt,
-                @sendCount, @endedAt, @endReason);
-        """;
-
-    public const string InsertOutcome = """
-        INSERT INTO outcomes (at, journey_id, version, step_id, variant, customer_id, instance_id, kind, detail_json, send_key,
-                              revision, seq, recorded_at)
-        VALUES (@at, @journeyId, @version, @stepId, @variant, @customerId, @instanceId, @kind, @detailJson, @sendKey,
-                @revision, @seq, @recordedAt);
-        """;
-
-    public const string DeleteWakeups = "DELETE FROM wakeups WHERE customer_id = @customerId;";
-
-    public const string InsertWakeup = """
-        INSERT INTO wakeups (customer_id, instance_id, due_at, claimed_until)
-        VALUES (@customerId, @instanceId, @dueAt, NULL);
         """;
 
     /// <summary>A send key is decided once; a repeat of the same key is not queued twice.</summary>
@@ -181,17 +125,6 @@ internal static class SqlServerSql
           AND w.due_at <= @now AND (w.claimed_until IS NULL OR w.claimed_until < @now);
         """;
 
-    public const string NextWakeup = """
-        SELECT MIN(CASE WHEN claimed_until > due_at THEN claimed_until ELSE due_at END) FROM wakeups;
-        """;
-
-    public const string SelectOutcomes = """
-        SELECT at AS At, journey_id AS JourneyId, version AS Version, customer_id AS CustomerId, instance_id AS InstanceId,
-               step_id AS StepId, kind AS Kind, variant AS Variant, detail_json AS DetailJson
-        FROM outcomes
-        ORDER BY at, customer_id, revision, seq, id;
-        """;
-
     public const string SelectLastSent = """
         SELECT TOP (1) send_key AS SendKey, customer_id AS CustomerId, journey_id AS JourneyId, version AS Version,
                step_id AS StepId, instance_id AS InstanceId, at AS At
@@ -245,21 +178,8 @@ internal static class SqlServerSql
     public static readonly SqlStatements Statements = new()
     {
         CreateMigrationsTable = CreateMigrationsTable,
-        SelectAppliedMigrations = SelectAppliedMigrations,
-        InsertMigration = InsertMigration,
         InsertInbox = InsertInbox,
-        SelectCustomer = SelectCustomer,
-        SelectInstances = SelectInstances,
         InsertCustomer = InsertCustomer,
-        UpdateCustomer = UpdateCustomer,
-        SelectRevision = SelectRevision,
-        DeleteInstances = DeleteInstances,
-        InsertInstance = InsertInstance,
-        UpdateInstance = SharedSql.UpdateInstance,
-        DeleteInstance = SharedSql.DeleteInstance,
-        InsertOutcome = InsertOutcome,
-        DeleteWakeups = DeleteWakeups,
-        InsertWakeup = InsertWakeup,
         InsertSend = InsertSend,
         InsertSuppression = InsertSuppression,
         ClaimSends = ClaimSends,
@@ -267,31 +187,12 @@ internal static class SqlServerSql
         MarkFailed = MarkFailed,
         RetryLater = RetryLater,
         MarkAbandoned = MarkAbandoned,
-        InsertSendOutcome = SharedSql.InsertSendOutcome,
-        DeferSend = SharedSql.DeferSend,
-        SelectHandOffs = SharedSql.SelectHandOffs,
         ClaimWakeups = ClaimWakeups,
-        NextWakeup = NextWakeup,
-        SelectOutcomes = SelectOutcomes,
-        InsertEvent = SharedSql.InsertEvent,
-        InsertFeedback = SharedSql.InsertFeedback,
-        SelectSendByKey = SharedSql.SelectSendByKey,
-        SelectSuppressed = SharedSql.SelectSuppressed,
-        DeleteUnsubscribed = SharedSql.DeleteUnsubscribed,
         SelectLastSent = SelectLastSent,
         DeleteExpiredEvents = DeleteExpiredEvents,
         PruneSendBodies = PruneSendBodies,
-        SelectJourneyIds = SharedSql.SelectJourneyIds,
         SelectJourneyOutcomes = SelectJourneyOutcomes,
         SelectConversions = SelectConversions,
-        SelectFeedback = SharedSql.SelectFeedback,
-        SelectCustomerFeedback = SharedSql.SelectCustomerFeedback,
-        SelectEventsOfType = SharedSql.SelectEventsOfType,
-        SelectCustomerEvents = SharedSql.SelectCustomerEvents,
-        SelectEventsSince = SharedSql.SelectEventsSince,
-        SelectCustomerOutcomes = SharedSql.SelectCustomerOutcomes,
         UpsertJourneyVersion = UpsertJourneyVersion,
-        SelectJourneyVersions = SharedSql.SelectJourneyVersions,
-        SelectActiveVersions = SharedSql.SelectActiveVersions,
     };
 }

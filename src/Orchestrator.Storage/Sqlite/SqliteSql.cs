@@ -3,7 +3,7 @@ using Orchestrator.Storage.Relational;
 namespace Orchestrator.Storage.Sqlite;
 
 /// <summary>
-/// Every statement the SQLite provider runs. Writers are serialized by SQLite itself (one write transaction at a
+/// What SQLite runs differently from SQL Server (the shared statements are in <see cref="SqlStatements"/>). Writers are serialized by SQLite itself (one write transaction at a
 /// time, taken up front with BEGIN IMMEDIATE), so these need no lock hints.
 /// </summary>
 internal static class SqliteSql
@@ -19,72 +19,16 @@ internal static class SqliteSql
         ) STRICT;
         """;
 
-    public const string SelectAppliedMigrations = "SELECT version FROM schema_migrations;";
-
-    public const string InsertMigration = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @appliedAt);";
-
     public const string InsertInbox = """
         INSERT INTO inbox (event_id, customer_id, event_type, received_at)
         VALUES (@eventId, @customerId, @eventType, @receivedAt)
         ON CONFLICT (event_id) DO NOTHING;
         """;
 
-    public const string SelectCustomer = """
-        SELECT customer_id AS CustomerId, profile_json AS ProfileJson, unsubscribed AS Unsubscribed,
-               bounced_address AS BouncedAddress, recent_sends_json AS RecentSendsJson, revision AS Revision
-        FROM customers
-        WHERE customer_id = @customerId;
-        """;
-
-    public const string SelectInstances = """
-        SELECT instance_id AS InstanceId, journey_id AS JourneyId, version AS Version, customer_id AS CustomerId,
-               instance_key AS InstanceKey, entered_at AS EnteredAt, entry_event_id AS EntryEventId,
-               entry_event_type AS EntryEventType, entry_properties_json AS EntryPropertiesJson, status AS Status,
-               step_id AS StepId, waiting AS Waiting, wake_at AS WakeAt, variant AS Variant, converted_at AS ConvertedAt,
-               send_count AS SendCount, ended_at AS EndedAt, end_reason AS EndReason
-        FROM instances
-        WHERE customer_id = @customerId
-        ORDER BY ordinal;
-        """;
-
     public const string InsertCustomer = """
         INSERT INTO customers (customer_id, profile_json, unsubscribed, bounced_address, recent_sends_json, revision, updated_at)
         VALUES (@customerId, @profileJson, @unsubscribed, @bouncedAddress, @recentSendsJson, @revision, @now)
         ON CONFLICT (customer_id) DO NOTHING;
-        """;
-
-    public const string UpdateCustomer = """
-        UPDATE customers
-        SET profile_json = @profileJson, unsubscribed = @unsubscribed, bounced_address = @bouncedAddress,
-            recent_sends_json = @recentSendsJson, revision = @revision, updated_at = @now
-        WHERE customer_id = @customerId AND revision = @expectedRevision;
-        """;
-
-    public const string SelectRevision = "SELECT revision FROM customers WHERE customer_id = @customerId;";
-
-    public const string DeleteInstances = "DELETE FROM instances WHERE customer_id = @customerId;";
-
-    public const string InsertInstance = """
-        INSERT INTO instances (customer_id, instance_id, ordinal, journey_id, version, instance_key, entered_at, entry_event_id,
-                               entry_event_type, entry_properties_json, status, step_id, waiting, wake_at, variant, converted_at,
-                               send_count, ended_at, end_reason)
-        VALUES (@customerId, @instanceId, @ordinal, @journeyId, @version, @instanceKey, @enteredAt, @entryEventId,
-                @entryEventType, @entryPropertiesJson, @status, @stepId, @waiting, @wakeAt, @variant, @convertedAt,
-                @sendCount, @endedAt, @endReason);
-        """;
-
-    public const string InsertOutcome = """
-        INSERT INTO outcomes (at, journey_id, version, step_id, variant, customer_id, instance_id, kind, detail_json, send_key,
-                              revision, seq, recorded_at)
-        VALUES (@at, @journeyId, @version, @stepId, @variant, @customerId, @instanceId, @kind, @detailJson, @sendKey,
-                @revision, @seq, @recordedAt);
-        """;
-
-    public const string DeleteWakeups = "DELETE FROM wakeups WHERE customer_id = @customerId;";
-
-    public const string InsertWakeup = """
-        INSERT INTO wakeups (customer_id, instance_id, due_at, claimed_until)
-        VALUES (@customerId, @instanceId, @dueAt, NULL);
         """;
 
     /// <summary>A send key is decided once; a repeat of the same key is not queued twice.</summary>
@@ -165,17 +109,6 @@ internal static class SqliteSql
         RETURNING customer_id AS CustomerId, due_at AS DueAt;
         """;
 
-    public const string NextWakeup = """
-        SELECT MIN(CASE WHEN claimed_until > due_at THEN claimed_until ELSE due_at END) FROM wakeups;
-        """;
-
-    public const string SelectOutcomes = """
-        SELECT at AS At, journey_id AS JourneyId, version AS Version, customer_id AS CustomerId, instance_id AS InstanceId,
-               step_id AS StepId, kind AS Kind, variant AS Variant, detail_json AS DetailJson
-        FROM outcomes
-        ORDER BY at, customer_id, revision, seq, id;
-        """;
-
     public const string SelectLastSent = """
         SELECT send_key AS SendKey, customer_id AS CustomerId, journey_id AS JourneyId, version AS Version, step_id AS StepId,
                instance_id AS InstanceId, at AS At
@@ -225,21 +158,8 @@ internal static class SqliteSql
     public static readonly SqlStatements Statements = new()
     {
         CreateMigrationsTable = CreateMigrationsTable,
-        SelectAppliedMigrations = SelectAppliedMigrations,
-        InsertMigration = InsertMigration,
         InsertInbox = InsertInbox,
-        SelectCustomer = SelectCustomer,
-        SelectInstances = SelectInstances,
         InsertCustomer = InsertCustomer,
-        UpdateCustomer = UpdateCustomer,
-        SelectRevision = SelectRevision,
-        DeleteInstances = DeleteInstances,
-        InsertInstance = InsertInstance,
-        UpdateInstance = SharedSql.UpdateInstance,
-        DeleteInstance = SharedSql.DeleteInstance,
-        InsertOutcome = InsertOutcome,
-        DeleteWakeups = DeleteWakeups,
-        InsertWakeup = InsertWakeup,
         InsertSend = InsertSend,
         InsertSuppression = InsertSuppression,
         ClaimSends = ClaimSends,
@@ -247,31 +167,12 @@ internal static class SqliteSql
         MarkFailed = MarkFailed,
         RetryLater = RetryLater,
         MarkAbandoned = MarkAbandoned,
-        InsertSendOutcome = SharedSql.InsertSendOutcome,
-        DeferSend = SharedSql.DeferSend,
-        SelectHandOffs = SharedSql.SelectHandOffs,
         ClaimWakeups = ClaimWakeups,
-        NextWakeup = NextWakeup,
-        SelectOutcomes = SelectOutcomes,
-        InsertEvent = SharedSql.InsertEvent,
-        InsertFeedback = SharedSql.InsertFeedback,
-        SelectSendByKey = SharedSql.SelectSendByKey,
-        SelectSuppressed = SharedSql.SelectSuppressed,
-        DeleteUnsubscribed = SharedSql.DeleteUnsubscribed,
         SelectLastSent = SelectLastSent,
         DeleteExpiredEvents = DeleteExpiredEvents,
         PruneSendBodies = PruneSendBodies,
-        SelectJourneyIds = SharedSql.SelectJourneyIds,
         SelectJourneyOutcomes = SelectJourneyOutcomes,
         SelectConversions = SelectConversions,
-        SelectFeedback = SharedSql.SelectFeedback,
-        SelectCustomerFeedback = SharedSql.SelectCustomerFeedback,
-        SelectEventsOfType = SharedSql.SelectEventsOfType,
-        SelectCustomerEvents = SharedSql.SelectCustomerEvents,
-        SelectEventsSince = SharedSql.SelectEventsSince,
-        SelectCustomerOutcomes = SharedSql.SelectCustomerOutcomes,
         UpsertJourneyVersion = UpsertJourneyVersion,
-        SelectJourneyVersions = SharedSql.SelectJourneyVersions,
-        SelectActiveVersions = SharedSql.SelectActiveVersions,
     };
 }

@@ -205,19 +205,13 @@ internal sealed partial class EngineHarness : IDisposable
     {
         Decisions.Add(decision);
         _customers[customerId] = decision.State;
-        var sendIndex = 0;
-        for (var i = 0; i <= decision.Outcomes.Count; i++)
+        foreach (var (outcome, send) in decision.InRecordingOrder())
         {
-            while (sendIndex < decision.Sends.Count && decision.Sends[sendIndex].OutcomeIndex == i)
-            {
-                Outcomes.Add(decision.Sends[sendIndex].SentOutcome());
-                Sends.Add(decision.Sends[sendIndex]);
-                sendIndex++;
-            }
-            if (i < decision.Outcomes.Count)
-                Outcomes.Add(decision.Outcomes[i]);
+            Outcomes.Add(outcome ?? send!.SentOutcome());
+            if (send is not null)
+                Sends.Add(send);
         }
-        Assert.Equal(decision.Sends.Count, sendIndex);
+        Assert.Equal(decision.Sends.Count, InOrderAndInRange(decision));
     }
 
     public IEnumerable<Outcome> OutcomesOf(string kind, string? customerId = null) =>
@@ -248,4 +242,16 @@ internal sealed partial class EngineHarness : IDisposable
 
     [GeneratedRegex(@"^id:\s*([a-z0-9-]+)\s*$", RegexOptions.Multiline)]
     private static partial Regex JourneyId();
+
+    /// <summary>How many of the decision's sends have, in turn, an index in order and within its outcomes: all, for what the engine decides.</summary>
+    private static int InOrderAndInRange(Decision decision)
+    {
+        var sendIndex = 0;
+        for (var i = 0; i <= decision.Outcomes.Count; i++)
+        {
+            while (sendIndex < decision.Sends.Count && decision.Sends[sendIndex].OutcomeIndex == i)
+                sendIndex++;
+        }
+        return sendIndex;
+    }
 }
