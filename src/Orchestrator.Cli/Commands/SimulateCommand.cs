@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Orchestrator.Cli.Output;
 using Orchestrator.Contracts;
 using Orchestrator.Core.Analysis;
 using Orchestrator.Core.Journeys;
@@ -132,7 +133,7 @@ internal static class SimulateCommand
             OutcomeWriter.WriteTable(result.Outcomes, output);
         else
             foreach (var outcome in result.Outcomes)
-                output.WriteLine(OutcomeWriter.ToJsonLine(outcome));
+                output.WriteLine(Core.Engine.OutcomeJson.ToJsonLine(outcome));
         if (rejected > 0)
             errors.WriteLine($"{rejected} event line(s) rejected (see above); every other event was simulated");
         return rejected > 0 ? CliSupport.Failed : CliSupport.Ok;
