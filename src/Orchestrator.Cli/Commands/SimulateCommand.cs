@@ -142,24 +142,13 @@ internal static class SimulateCommand
     /// <summary>Reads JSONL; a bad line is reported as file:line: reason and skipped, the rest still counts.</summary>
     public static List<CustomerEvent> ReadEvents(string path, TextWriter errors, out int rejected)
     {
-        var events = new List<CustomerEvent>();
-        rejected = 0;
-        var number = 0;
-        foreach (var line in File.ReadLines(path))
+        var count = 0;
+        var events = EventFile.Read(path, bad =>
         {
-            number++;
-            if (string.IsNullOrWhiteSpace(line))
-                continue;
-            if (EventJson.TryParse(line, out var evt, out var error))
-            {
-                events.Add(evt!);
-            }
-            else
-            {
-                rejected++;
-                errors.WriteLine($"{path}:{number}:1: {error}");
-            }
-        }
+            count++;
+            errors.WriteLine(bad);
+        });
+        rejected = count;
         return events;
     }
 }
