@@ -113,7 +113,7 @@ internal static class TestData
 
     /// <summary>An outcome as the simulator prints it, plus the CLR type of each detail value.</summary>
     public static string Describe(Outcome outcome) =>
-        OutcomeWriter.ToJsonLine(outcome) + " version=" + outcome.Version + " types="
+        OutcomeJson.ToJsonLine(outcome) + " version=" + outcome.Version + " types="
         + string.Join(",", (outcome.Detail ?? new Dictionary<string, object?>()).Select(d => $"{d.Key}:{d.Value?.GetType().Name ?? "null"}"));
 
     /// <summary>JSON compared by content: stores may re-serialize it (whitespace, escapes).</summary>

@@ -4,6 +4,7 @@ using Orchestrator.Contracts;
 using Orchestrator.Core.Engine;
 using Orchestrator.Core.Journeys;
 using Orchestrator.Core.Liquid;
+using Orchestrator.Core.Processing;
 using Orchestrator.Core.Simulation;
 
 namespace Orchestrator.Cli.Commands;
@@ -34,7 +35,7 @@ internal static class BenchCommand
         if (loaded.HasErrors)
             return CliSupport.InvalidJourneys;
         var catalog = new JourneyCatalog(loaded.Journeys);
-        var sample = SimulateCommand.ReadEvents(eventsFile, errors, out _).OrderBy(e => e.OccurredAt.UtcTicks).ToList();
+        var sample = EventFile.Read(eventsFile, errors.WriteLine).OrderBy(e => e.OccurredAt.UtcTicks).ToList();
         var workload = Enumerable.Range(0, copies)
             .SelectMany(copy => sample.Select(e => e with { EventId = $"{e.EventId}-{copy}", CustomerId = $"{e.CustomerId}-{copy}" }))
             .OrderBy(e => e.OccurredAt.UtcTicks)

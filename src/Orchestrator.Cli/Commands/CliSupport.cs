@@ -136,7 +136,7 @@ internal static class CliSupport
         return options;
     }
 
-    /// <summary>Loads and reports; null when there are errors (already printed as file:line:col: message).</summary>
+    /// <summary>Loads and prints every diagnostic as file:line:col: message, in file order; the caller checks <see cref="LoadResult.HasErrors"/>.</summary>
     public static LoadResult Load(string folder, TextWriter errors)
     {
         var result = JourneyLoader.LoadFolder(folder);

@@ -6,6 +6,7 @@ using Microsoft.Data.Sqlite;
 using Orchestrator.Core.Analysis;
 using Orchestrator.Core.Engine;
 using Orchestrator.Core.Journeys;
+using Orchestrator.Core.Processing;
 using Orchestrator.Core.Simulation;
 using Orchestrator.Storage;
 
@@ -42,7 +43,7 @@ internal static class ReportBenchCommand
         var path = storeFile ?? Path.Combine(Path.GetTempPath(), $"orchestrator-report-bench-{Guid.NewGuid():N}.db");
         if (File.Exists(path))
             return Measure(loaded.Journeys, path, output, keep: true);
-        var sample = SimulateCommand.ReadEvents(eventsFile, errors, out _);
+        var sample = EventFile.Read(eventsFile, errors.WriteLine);
         var once = Simulator.RunAsync(catalog, sample, CliSupport.LoadSending(null)).GetAwaiter().GetResult();
         var copies = Math.Max(1, (int)Math.Ceiling(rows * 1.01 / Math.Max(1, once.Outcomes.Count)));
         var workload = Enumerable.Range(0, copies)

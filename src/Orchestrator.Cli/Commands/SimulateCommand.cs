@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Orchestrator.Cli.Output;
 using Orchestrator.Contracts;
 using Orchestrator.Core.Analysis;
 using Orchestrator.Core.Journeys;
@@ -132,7 +133,7 @@ internal static class SimulateCommand
             OutcomeWriter.WriteTable(result.Outcomes, output);
         else
             foreach (var outcome in result.Outcomes)
-                output.WriteLine(OutcomeWriter.ToJsonLine(outcome));
+                output.WriteLine(Core.Engine.OutcomeJson.ToJsonLine(outcome));
         if (rejected > 0)
             errors.WriteLine($"{rejected} event line(s) rejected (see above); every other event was simulated");
         return rejected > 0 ? CliSupport.Failed : CliSupport.Ok;
@@ -141,24 +142,13 @@ internal static class SimulateCommand
     /// <summary>Reads JSONL; a bad line is reported as file:line: reason and skipped, the rest still counts.</summary>
     public static List<CustomerEvent> ReadEvents(string path, TextWriter errors, out int rejected)
     {
-        var events = new List<CustomerEvent>();
-        rejected = 0;
-        var number = 0;
-        foreach (var line in File.ReadLines(path))
+        var count = 0;
+        var events = EventFile.Read(path, bad =>
         {
-            number++;
-            if (string.IsNullOrWhiteSpace(line))
-                continue;
-            if (EventJson.TryParse(line, out var evt, out var error))
-            {
-                events.Add(evt!);
-            }
-            else
-            {
-                rejected++;
-                errors.WriteLine($"{path}:{number}:1: {error}");
-            }
-        }
+            count++;
+            errors.WriteLine(bad);
+        });
+        rejected = count;
         return events;
     }
 }

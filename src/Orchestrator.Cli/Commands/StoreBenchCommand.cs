@@ -37,7 +37,7 @@ internal static class StoreBenchCommand
         if (loaded.HasErrors)
             return CliSupport.InvalidJourneys;
         var catalog = new JourneyCatalog(loaded.Journeys);
-        var sample = SimulateCommand.ReadEvents(eventsFile, errors, out _).OrderBy(e => e.OccurredAt.UtcTicks).ToList();
+        var sample = EventFile.Read(eventsFile, errors.WriteLine).OrderBy(e => e.OccurredAt.UtcTicks).ToList();
         var workload = Enumerable.Range(0, copies)
             .SelectMany(copy => sample.Select(e => e with { EventId = $"{e.EventId}-{copy}", CustomerId = $"{e.CustomerId}-{copy}" }))
             .OrderBy(e => e.OccurredAt.UtcTicks)

@@ -4,7 +4,7 @@ namespace Orchestrator.Core.Ports;
 
 /// <summary>
 /// The journey versions that have been in force, with the text each was parsed from, so that no worker depends on
-/// its own memory or on today's files to run the customers pinned to a version (journey-format.md, Versions).
+/// its own memory or on today's files to run the customers pinned to a version (docs/journey-format.md, Versions).
 /// </summary>
 public interface IJourneyVersionStore
 {

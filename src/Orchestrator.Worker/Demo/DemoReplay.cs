@@ -15,18 +15,8 @@ public sealed partial class DemoReplay(string file, EventIngress ingress, ILogge
             LogMissing(logger, file);
             return;
         }
-        var events = new List<Contracts.CustomerEvent>();
-        var number = 0;
-        foreach (var line in await File.ReadAllLinesAsync(file, stoppingToken).ConfigureAwait(false))
-        {
-            number++;
-            if (string.IsNullOrWhiteSpace(line))
-                continue;
-            if (EventJson.TryParse(line, out var evt, out var error))
-                events.Add(evt!);
-            else
-                LogBadLine(logger, file, number, error!);
-        }
+        var lines = await File.ReadAllLinesAsync(file, stoppingToken).ConfigureAwait(false);
+        var events = EventFile.Parse(file, lines, bad => LogBadLine(logger, bad.File, bad.Line, bad.Error));
         var counts = new Dictionary<IngestStatus, int>();
         var sends = 0;
         foreach (var evt in events.OrderBy(e => e.OccurredAt.UtcTicks))

@@ -2,7 +2,7 @@ using Orchestrator.Core.Engine;
 
 namespace Orchestrator.Core.Tests.Engine;
 
-/// <summary>Instances, keys and re-entry (journey-format.md, "Semantics").</summary>
+/// <summary>Instances, keys and re-entry (docs/journey-format.md, "Semantics").</summary>
 public sealed class EntryAndInstanceTests
 {
     private static EngineHarness Cart(string reentry = "never", string key = "\n  key: event.properties.cartId") => new EngineHarness()

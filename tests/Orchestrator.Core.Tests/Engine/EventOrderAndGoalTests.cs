@@ -4,7 +4,7 @@ using Orchestrator.Core.Simulation;
 
 namespace Orchestrator.Core.Tests.Engine;
 
-/// <summary>Event time, deduplication, and the fixed exit → goal → wait_for order (journey-format.md, "Semantics").</summary>
+/// <summary>Event time, deduplication, and the fixed exit → goal → wait_for order (docs/journey-format.md, "Semantics").</summary>
 public sealed class EventOrderAndGoalTests
 {
     private static EngineHarness Cart(string goal = "", string exits = "", string reentry = "never") => new EngineHarness()

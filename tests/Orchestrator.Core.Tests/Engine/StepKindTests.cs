@@ -2,7 +2,7 @@ using Orchestrator.Core.Engine;
 
 namespace Orchestrator.Core.Tests.Engine;
 
-/// <summary>Each step kind of journey-format.md, "Step kinds".</summary>
+/// <summary>Each step kind of docs/journey-format.md, "Step kinds".</summary>
 public sealed class StepKindTests
 {
     private const string WelcomeJourney = """

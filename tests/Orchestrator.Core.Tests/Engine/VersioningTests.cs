@@ -3,7 +3,7 @@ using Orchestrator.Core.Journeys;
 
 namespace Orchestrator.Core.Tests.Engine;
 
-/// <summary>Version pinning and <c>on_change: migrate</c> (journey-format.md, "Semantics").</summary>
+/// <summary>Version pinning and <c>on_change: migrate</c> (docs/journey-format.md, "Semantics").</summary>
 public sealed class VersioningTests
 {
     private static string Journey(string subject, string onChange = "pin", string waitId = "wait-1h", string extraStep = "") => $$"""

@@ -4,7 +4,7 @@ using Orchestrator.Core.Journeys;
 namespace Orchestrator.Core.Tests.Journeys;
 
 /// <summary>
-/// A version's stored text parses back to the same version, whatever the files say by then (journey-format.md,
+/// A version's stored text parses back to the same version, whatever the files say by then (docs/journey-format.md,
 /// Versions); a stored text that no longer gives that version is refused rather than run under its name.
 /// </summary>
 public sealed class StoredVersionsTests

@@ -9,7 +9,7 @@ using Scope = Orchestrator.Core.Liquid.Scope;
 namespace Orchestrator.Core.Tests.Liquid;
 
 /// <summary>
-/// Expressions and templates read the journey's values and nothing else (journey-format.md, "Expressions" and
+/// Expressions and templates read the journey's values and nothing else (docs/journey-format.md, "Expressions" and
 /// "Templates"): no files, no CLR members, missing names are nil and never throw.
 /// </summary>
 public sealed class LiquidSandboxTests

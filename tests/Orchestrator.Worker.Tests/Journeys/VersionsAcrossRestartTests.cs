@@ -7,7 +7,7 @@ using Orchestrator.Worker.Tests.Support;
 namespace Orchestrator.Worker.Tests.Journeys;
 
 /// <summary>
-/// Pinned versions outlive the process that loaded them (journey-format.md, Versions): on real parts (RabbitMQ, the
+/// Pinned versions outlive the process that loaded them (docs/journey-format.md, Versions): on real parts (RabbitMQ, the
 /// worker processes on one SQLite database, aiosmtpd), customers waiting in an edited journey finish on the version they
 /// entered with after a restart and on a second worker that never saw that version's files; a journey file broken at
 /// start-up loses no instance; customers whose version is nowhere to be found are held, and health says so.

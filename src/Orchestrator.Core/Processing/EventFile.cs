@@ -1,0 +1,37 @@
+using Orchestrator.Contracts;
+
+namespace Orchestrator.Core.Processing;
+
+/// <summary>A line of an event file that <see cref="EventJson"/> rejected; printed as the compiler-style file:line:1: reason.</summary>
+public sealed record RejectedLine(string File, int Line, string Error)
+{
+    public override string ToString() => $"{File}:{Line}:1: {Error}";
+}
+
+/// <summary>
+/// The one reader of JSONL event files (the simulator, the benchmarks, the worker's demo): a blank line is skipped,
+/// a bad line is handed to <c>rejected</c> and skipped, and the rest still counts.
+/// </summary>
+public static class EventFile
+{
+    public static List<CustomerEvent> Read(string path, Action<RejectedLine> rejected) =>
+        Parse(path, File.ReadLines(path), rejected);
+
+    /// <summary>The lines already read (the worker reads them asynchronously); <paramref name="path"/> names them in errors.</summary>
+    public static List<CustomerEvent> Parse(string path, IEnumerable<string> lines, Action<RejectedLine> rejected)
+    {
+        var events = new List<CustomerEvent>();
+        var number = 0;
+        foreach (var line in lines)
+        {
+            number++;
+            if (string.IsNullOrWhiteSpace(line))
+                continue;
+            if (EventJson.TryParse(line, out var evt, out var error))
+                events.Add(evt!);
+            else
+                rejected(new RejectedLine(path, number, error!));
+        }
+        return events;
+    }
+}
