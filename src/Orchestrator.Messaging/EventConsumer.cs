@@ -69,8 +69,8 @@ public sealed partial class EventConsumer(EventIngress ingress, IntakeProgress p
         }
     }
 
-    /// <summary>The name a partition queue's progress is kept under: its queue, as the endpoint observer sees it too.</summary>
-    internal static string IntakeSource(Uri inputAddress) => inputAddress.AbsolutePath;
+    /// <summary>The name a partition's progress is kept under: its queue's name (the last segment of its address).</summary>
+    internal static string IntakeSource(Uri inputAddress) => Uri.UnescapeDataString(inputAddress.Segments[^1].TrimEnd('/'));
 
     // The reason is HTTP's rejection message word for word; the error queue's MT-Fault-Message carries it.
     private static InvalidEventException Rejected(string? eventId, string reason) => new($"event {eventId ?? "(no eventId)"} rejected: {reason}");

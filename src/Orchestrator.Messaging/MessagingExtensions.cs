@@ -24,6 +24,9 @@ public static class MessagingExtensions
             return builder;
 
         builder.Services.AddSingleton<MessagingHealth>();
+        // Timers wait for these queues at start (IntakeProgress): a worker that was down most likely has a backlog there.
+        for (var partition = 0; partition < options.Partitions; partition++)
+            builder.Services.AddSingleton(new Core.Processing.IntakeSource(options.PartitionQueue(partition)));
         builder.Services.AddMassTransit(bus =>
         {
             // MassTransit 8.5 reports usage to its vendor by default; a worker talks to its own infrastructure only.

@@ -11,11 +11,14 @@ namespace Orchestrator.Core.Processing;
 /// Each source (a partition queue this worker consumes) reports the events it takes. A source counts as behind while
 /// the events it takes are older than <see cref="BehindAfter"/>, and then every event up to the last one it took has been
 /// decided (a partition delivers in publishing order, which for one customer is the order things happened). A source
-/// that has been quiet for <see cref="QuietAfter"/> has nothing queued and holds nothing back. A source just started has
-/// not shown yet whether it has a backlog: it holds timers back until its first event or its first quiet moment.
+/// that has been quiet for <see cref="QuietAfter"/> has nothing queued and holds nothing back. A source expected from the
+/// settings but not delivering yet (the worker starting, the broker not reached) and a source just started have not
+/// shown whether a backlog waits, and a worker that was down most likely has one: they hold timers back until the
+/// source's first event or first quiet moment. A source that stops while running (the broker went away) holds nothing
+/// back: nobody can publish to it meanwhile either. The scheduler bounds every hold (<c>MaxWaitForIntakeSeconds</c>).
 /// HTTP intake is synchronous (the caller waits for the decision), so it never holds timers back.
 /// </remarks>
-public sealed class IntakeProgress(TimeProvider time)
+public sealed class IntakeProgress
 {
     /// <summary>An event taken this long after its occurredAt means its source is working off a backlog. Longer than a
     /// publish-to-consume delay under normal load, short enough that the first minutes after a restart count.</summary>
@@ -25,8 +28,17 @@ public sealed class IntakeProgress(TimeProvider time)
     /// fast as the consumer takes them, so a gap this long is an empty queue, not a slow one.</summary>
     public static readonly TimeSpan QuietAfter = TimeSpan.FromSeconds(1);
 
+    private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Source> _sources = new(StringComparer.Ordinal);
+
+    /// <param name="expected">The sources the settings say this worker consumes; each holds timers back until it starts.</param>
+    public IntakeProgress(TimeProvider time, IEnumerable<IntakeSource>? expected = null)
+    {
+        _time = time;
+        foreach (var source in expected ?? [])
+            _sources[source.Name] = new Source(DateTimeOffset.MaxValue);
+    }
 
     private sealed class Source(DateTimeOffset since)
     {
@@ -40,7 +52,7 @@ public sealed class IntakeProgress(TimeProvider time)
     public void Started(string source)
     {
         lock (_gate)
-            _sources[source] = new Source(time.GetUtcNow());
+            _sources[source] = new Source(_time.GetUtcNow());
     }
 
     /// <summary><paramref name="source"/> stopped (the worker stops, the broker went away): it holds nothing back.</summary>
@@ -53,7 +65,7 @@ public sealed class IntakeProgress(TimeProvider time)
     /// <summary>An event of <paramref name="source"/> is being decided; call <see cref="Took"/> when it is done.</summary>
     public void Taking(string source, DateTimeOffset occurredAt)
     {
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         lock (_gate)
         {
             if (!_sources.TryGetValue(source, out var s))
@@ -67,7 +79,7 @@ public sealed class IntakeProgress(TimeProvider time)
 
     public void Took(string source)
     {
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         lock (_gate)
         {
             if (_sources.TryGetValue(source, out var s))
@@ -90,7 +102,8 @@ public sealed class IntakeProgress(TimeProvider time)
         {
             foreach (var s in _sources.Values)
             {
-                var active = s.Taking > 0 || now - s.LastSeen < QuietAfter;
+                // LastSeen is MaxValue while an expected source has not started: active, nothing taken.
+                var active = s.Taking > 0 || s.LastSeen > now || now - s.LastSeen < QuietAfter;
                 if (!active)
                     continue;
                 if (s.LastOccurredAt is not { } last)
@@ -102,3 +115,6 @@ public sealed class IntakeProgress(TimeProvider time)
         return upTo;
     }
 }
+
+/// <summary>A source of events this worker consumes (a partition queue), registered by the transport's adapter.</summary>
+public sealed record IntakeSource(string Name);

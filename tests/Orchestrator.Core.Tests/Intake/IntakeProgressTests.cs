@@ -29,6 +29,19 @@ public sealed class IntakeProgressTests
     }
 
     [Fact]
+    public void A_source_the_settings_name_holds_timers_until_it_starts_delivering()
+    {
+        var time = new FakeTimeProvider(T0);
+        var progress = new IntakeProgress(time, [new IntakeSource("q.0")]);
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(DateTimeOffset.MinValue, progress.CaughtUpTo(time.GetUtcNow()));
+
+        progress.Started("q.0");
+        time.Advance(IntakeProgress.QuietAfter);
+        Assert.Equal(time.GetUtcNow(), progress.CaughtUpTo(time.GetUtcNow()));
+    }
+
+    [Fact]
     public void A_source_working_off_a_backlog_holds_timers_at_the_last_event_it_took()
     {
         var time = new FakeTimeProvider(T0);
