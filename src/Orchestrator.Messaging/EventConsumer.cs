@@ -41,7 +41,7 @@ internal sealed class UnreadEventConverter : JsonConverter<UnreadEvent>
 
 /// <summary>Reads the AMQP message as HTTP reads its body, then hands it to Core: the decision is committed before the
 /// message is acknowledged.</summary>
-public sealed partial class EventConsumer(EventIngress ingress, ILogger<EventConsumer> logger) : IConsumer<UnreadEvent>
+public sealed partial class EventConsumer(EventIngress ingress, IntakeProgress progress, ILogger<EventConsumer> logger) : IConsumer<UnreadEvent>
 {
     public async Task Consume(ConsumeContext<UnreadEvent> context)
     {
@@ -52,11 +52,25 @@ public sealed partial class EventConsumer(EventIngress ingress, ILogger<EventCon
             OrchestratorMetrics.Event(IngestStatus.Rejected);
             throw Rejected(EventJson.EventIdOf(json), error!);
         }
-        var result = await ingress.IngestAsync(evt!, context.CancellationToken).ConfigureAwait(false);
-        if (result.Status == IngestStatus.Rejected)
-            throw Rejected(result.EventId, result.Message!);
-        LogConsumed(logger, result.EventId, result.Status, result.Outcomes, result.Sends);
+        // The partition's progress holds timers back while it works off a backlog (IntakeProgress).
+        var source = IntakeSource(context.ReceiveContext.InputAddress);
+        progress.Taking(source, evt!.OccurredAt);
+        try
+        {
+            await ingress.WaitUntilItsTimeAsync(evt, context.CancellationToken).ConfigureAwait(false);
+            var result = await ingress.IngestAsync(evt, context.CancellationToken).ConfigureAwait(false);
+            if (result.Status == IngestStatus.Rejected)
+                throw Rejected(result.EventId, result.Message!);
+            LogConsumed(logger, result.EventId, result.Status, result.Outcomes, result.Sends);
+        }
+        finally
+        {
+            progress.Took(source);
+        }
     }
+
+    /// <summary>The name a partition's progress is kept under: its queue's name (the last segment of its address).</summary>
+    internal static string IntakeSource(Uri inputAddress) => Uri.UnescapeDataString(inputAddress.Segments[^1].TrimEnd('/'));
 
     // The reason is HTTP's rejection message word for word; the error queue's MT-Fault-Message carries it.
     private static InvalidEventException Rejected(string? eventId, string reason) => new($"event {eventId ?? "(no eventId)"} rejected: {reason}");

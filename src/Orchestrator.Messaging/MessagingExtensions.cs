@@ -24,6 +24,9 @@ public static class MessagingExtensions
             return builder;
 
         builder.Services.AddSingleton<MessagingHealth>();
+        // Timers wait for these queues at start (IntakeProgress): a worker that was down most likely has a backlog there.
+        for (var partition = 0; partition < options.Partitions; partition++)
+            builder.Services.AddSingleton(new Core.Processing.IntakeSource(options.PartitionQueue(partition)));
         builder.Services.AddMassTransit(bus =>
         {
             // MassTransit 8.5 reports usage to its vendor by default; a worker talks to its own infrastructure only.
@@ -65,11 +68,37 @@ public static class MessagingExtensions
                             });
                         }
                         e.ConfigureConsumer<EventConsumer>(context);
+                        e.ConnectReceiveEndpointObserver(new IntakeEndpointObserver(context.GetRequiredService<Core.Processing.IntakeProgress>()));
                     });
                 }
             });
         });
         return builder;
+    }
+
+    /// <summary>Tells <see cref="Core.Processing.IntakeProgress"/> when a partition starts and stops delivering, so timers
+    /// wait at start until the partition has shown whether a backlog is queued.</summary>
+    private sealed class IntakeEndpointObserver(Core.Processing.IntakeProgress progress) : IReceiveEndpointObserver
+    {
+        public Task Ready(ReceiveEndpointReady ready)
+        {
+            progress.Started(EventConsumer.IntakeSource(ready.InputAddress));
+            return Task.CompletedTask;
+        }
+
+        public Task Stopping(ReceiveEndpointStopping stopping) => Task.CompletedTask;
+
+        public Task Completed(ReceiveEndpointCompleted completed)
+        {
+            progress.Stopped(EventConsumer.IntakeSource(completed.InputAddress));
+            return Task.CompletedTask;
+        }
+
+        public Task Faulted(ReceiveEndpointFaulted faulted)
+        {
+            progress.Stopped(EventConsumer.IntakeSource(faulted.InputAddress));
+            return Task.CompletedTask;
+        }
     }
 
     private sealed class SharedErrorQueue(string name) : IErrorQueueNameFormatter

@@ -13,7 +13,7 @@ namespace Orchestrator.Scheduling;
 /// </summary>
 [DisallowConcurrentExecution]
 public sealed partial class DueWakeupsJob(
-    IWakeupStore wakeups, GroupCommit commits, OutboxSignal outbox, TimeProvider time,
+    IWakeupStore wakeups, GroupCommit commits, OutboxSignal outbox, TimeProvider time, IntakeProgress intake,
     IOptions<SchedulingOptions> options, SchedulerHeartbeat heartbeat, LateTimers late, ILogger<DueWakeupsJob> logger) : IJob
 {
     public static readonly JobKey Key = new("due-wakeups", "orchestrator");
@@ -36,12 +36,13 @@ public sealed partial class DueWakeupsJob(
         while (!cancellationToken.IsCancellationRequested)
         {
             var now = time.GetUtcNow();
-            var customers = await wakeups.ClaimDueAsync(now, o.BatchSize, TimeSpan.FromSeconds(o.LeaseSeconds), cancellationToken).ConfigureAwait(false);
+            var dueBy = DueBy(now, o);
+            var customers = await wakeups.ClaimDueAsync(dueBy, now, o.BatchSize, TimeSpan.FromSeconds(o.LeaseSeconds), cancellationToken).ConfigureAwait(false);
             // Each claim is a sign of life, so a long backlog is not taken for a stopped scheduler.
             heartbeat.Ran();
             if (customers.Count == 0)
                 return;
-            var results = await commits.SubmitAsync(customers.Select(Work.Due).ToList()).ConfigureAwait(false);
+            var results = await commits.SubmitAsync(customers.Select(c => Work.Due(c, dueBy)).ToList()).ConfigureAwait(false);
             var sends = false;
             for (var i = 0; i < customers.Count; i++)
             {
@@ -64,6 +65,15 @@ public sealed partial class DueWakeupsJob(
             if (customers.Count < o.BatchSize)
                 return;
         }
+    }
+
+    /// <summary>Timers due by now, or only up to where event intake has come while it works off a backlog, but never
+    /// held back longer than <see cref="SchedulingOptions.MaxWaitForIntakeSeconds"/>.</summary>
+    private DateTimeOffset DueBy(DateTimeOffset now, SchedulingOptions o)
+    {
+        var caughtUp = intake.CaughtUpTo(now);
+        var limit = now - TimeSpan.FromSeconds(o.MaxWaitForIntakeSeconds);
+        return caughtUp < limit ? limit : caughtUp;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Wakeups of customer {CustomerId} failed; retried when the claim expires")]

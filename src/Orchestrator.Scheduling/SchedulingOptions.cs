@@ -40,6 +40,15 @@ public sealed class SchedulingOptions
     /// <summary>How long a claimed wakeup stays reserved for the worker that claimed it, in seconds. Default 60.</summary>
     [Range(5, 3_600)]
     public int LeaseSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// How long timers wait at most for event intake to catch up, in seconds. While a partition works off a backlog,
+    /// timers due after the last event it took wait, so that no timer is decided before an older event of its customer
+    /// still queued (see <c>IntakeProgress</c>); past this bound they run anyway (a publisher whose clock runs behind
+    /// would otherwise hold every timer back). 0 turns the wait off. Default 900 (15 minutes).
+    /// </summary>
+    [Range(0, 86_400)]
+    public int MaxWaitForIntakeSeconds { get; set; } = 900;
 }
 
 internal sealed class SchedulingOptionsValidator : IValidateOptions<SchedulingOptions>

@@ -87,7 +87,7 @@ internal static class StoreBenchCommand
                 {
                     count += due.Count;
                     foreach (var chunk in due.Chunk(batch))
-                        Check(await processor.ProcessBatchAsync(chunk.Select(Work.Due).ToList(), CancellationToken.None).ConfigureAwait(false));
+                        Check(await processor.ProcessBatchAsync(chunk.Select(c => Work.Due(c)).ToList(), CancellationToken.None).ConfigureAwait(false));
                 }
                 return count;
             }).ConfigureAwait(false);

@@ -38,9 +38,7 @@ public sealed partial class JourneyEngine
     public Decision HandleEvent(JourneyCatalog catalog, CustomerState? current, CustomerEvent evt)
     {
         var run = new Run(this, catalog, (current ?? CustomerState.New(evt.CustomerId)).Clone());
-        var at = evt.OccurredAt.ToUniversalTime();
-        // Decided at its own time, as the simulator decides it. How far ahead of the worker's clock that may be is the
-        // intake's rule (IntakeOptions.MaxClockSkew), so an early event can run a wait at most that much early.
+        var at = DecisionTime(evt);
         run.AdvanceTimers(at);
         run.State.Profile = ProfileMerge.Apply(run.State.Profile, evt.Customer);
         ReservedEvents.Apply(run.State, evt);
@@ -69,13 +67,31 @@ public sealed partial class JourneyEngine
         return run.Finish(at);
     }
 
-    /// <summary>Runs every wait, timeout and deferred send of the customer that is due at the current time.</summary>
-    public Decision HandleDue(JourneyCatalog catalog, CustomerState current)
+    /// <summary>
+    /// Runs every wait, timeout and deferred send of the customer that is due at the current time, or by
+    /// <paramref name="dueBy"/> when that is earlier (the worker's timers wait for event intake to catch up).
+    /// </summary>
+    public Decision HandleDue(JourneyCatalog catalog, CustomerState current, DateTimeOffset? dueBy = null)
     {
         var run = new Run(this, catalog, current.Clone());
         var now = _time.GetUtcNow();
+        if (dueBy < now)
+            now = dueBy.Value;
         run.AdvanceTimers(now);
         return run.Finish(now);
+    }
+
+    /// <summary>
+    /// When an event is decided: at its own <c>occurredAt</c>, as the simulator decides it, but never later than the
+    /// clock's now. An event dated a little ahead (a publisher's clock running fast, within the intake's
+    /// <c>MaxClockSkew</c>) is decided at the worker's time, so no timer of the customer runs before its due time. The
+    /// simulator's clock stands at each event's time, so there the two are the same.
+    /// </summary>
+    private DateTimeOffset DecisionTime(CustomerEvent evt)
+    {
+        var at = evt.OccurredAt.ToUniversalTime();
+        var now = _time.GetUtcNow();
+        return at > now ? now.ToUniversalTime() : at;
     }
 
     /// <summary>
@@ -85,7 +101,7 @@ public sealed partial class JourneyEngine
     public IReadOnlyList<(JourneyDefinition Journey, EntryCheck Check)> ExplainEntries(JourneyCatalog catalog, CustomerState? current, CustomerEvent evt)
     {
         var run = new Run(this, catalog, (current ?? CustomerState.New(evt.CustomerId)).Clone());
-        var at = evt.OccurredAt.ToUniversalTime();
+        var at = DecisionTime(evt);
         run.State.Profile = ProfileMerge.Apply(run.State.Profile, evt.Customer);
         var eventValue = EventValue(evt);
         return catalog.EnteredBy(evt.Type).Select(j => (j, run.CheckEntry(j, evt, eventValue, at))).ToList();

@@ -6,6 +6,11 @@ namespace Orchestrator.Core.Ports;
 /// </summary>
 public interface IWakeupStore
 {
-    /// <summary>Customers with a wakeup due at or before <paramref name="now"/> that nobody holds, leased for <paramref name="lease"/>.</summary>
-    Task<IReadOnlyList<string>> ClaimDueAsync(DateTimeOffset now, int max, TimeSpan lease, CancellationToken cancellationToken);
+    /// <summary>Customers with a wakeup due at or before <paramref name="dueBy"/> that nobody holds at <paramref name="now"/>,
+    /// leased from then for <paramref name="lease"/>.</summary>
+    Task<IReadOnlyList<string>> ClaimDueAsync(DateTimeOffset dueBy, DateTimeOffset now, int max, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Customers with a wakeup due by <paramref name="now"/> (benchmarks and tests, where nothing holds timers back).</summary>
+    Task<IReadOnlyList<string>> ClaimDueAsync(DateTimeOffset now, int max, TimeSpan lease, CancellationToken cancellationToken) =>
+        ClaimDueAsync(now, now, max, lease, cancellationToken);
 }

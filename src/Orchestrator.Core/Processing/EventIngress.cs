@@ -41,6 +41,18 @@ public sealed partial class EventIngress(GroupCommit commits, IJourneyCatalogSou
     }
 
     /// <summary>
+    /// Waits until <paramref name="evt"/>'s time when it is dated ahead of the worker's clock but within the skew (a
+    /// publisher's clock running fast), so that it is decided at its own time and no timer runs early. For AMQP, where
+    /// the broker keeps the message meanwhile and its partition's order holds; HTTP cannot keep its caller waiting, and
+    /// the engine decides such an event at the worker's time. An event further ahead returns at once: it is rejected.
+    /// </summary>
+    public Task WaitUntilItsTimeAsync(CustomerEvent evt, CancellationToken cancellationToken)
+    {
+        var ahead = evt.OccurredAt - time.GetUtcNow();
+        return ahead <= TimeSpan.Zero || ahead > intake.MaxClockSkewSpan ? Task.CompletedTask : Task.Delay(ahead, time, cancellationToken);
+    }
+
+    /// <summary>
     /// Events in their order, decided in one commit when they can be: one result each, in the same order. An event the
     /// database could not record is <see cref="IngestStatus.Unavailable"/>; one that failed otherwise throws, as alone.
     /// </summary>

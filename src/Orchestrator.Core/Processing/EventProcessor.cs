@@ -114,7 +114,7 @@ public sealed partial class EventProcessor(JourneyEngine engine, IJourneyStore s
             if (await unit.LoadCustomerAsync(cancellationToken).ConfigureAwait(false) is not { } state)
                 return null;
             state.SuppressedAddresses = await unit.SuppressedAmongAsync(AddressSuppression.Candidates(state.Profile.Email), cancellationToken).ConfigureAwait(false);
-            decision = engine.HandleDue(catalog(), state);
+            decision = engine.HandleDue(catalog(), state, work.DueBy);
         }
         await unit.SaveAsync(decision, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -148,12 +148,15 @@ public sealed partial class EventProcessor(JourneyEngine engine, IJourneyStore s
     private static partial void LogUnknownZone(ILogger logger, string timeZone, string customerId);
 }
 
-/// <summary>One piece of work for the engine: an event, or (without one) the customer's due timers.</summary>
-public sealed record Work(string CustomerId, CustomerEvent? Event)
+/// <summary>
+/// One piece of work for the engine: an event, or (without one) the customer's timers due by <see cref="DueBy"/> (null:
+/// by the clock's now; earlier while event intake is behind, see <see cref="IntakeProgress"/>).
+/// </summary>
+public sealed record Work(string CustomerId, CustomerEvent? Event, DateTimeOffset? DueBy = null)
 {
     public static Work Of(CustomerEvent evt) => new(evt.CustomerId, evt);
 
-    public static Work Due(string customerId) => new(customerId, null);
+    public static Work Due(string customerId, DateTimeOffset? dueBy = null) => new(customerId, null, dueBy);
 }
 
 /// <summary>What one piece of work came to: its committed decision (null: a repeated event, or nothing was due), or why it failed.</summary>

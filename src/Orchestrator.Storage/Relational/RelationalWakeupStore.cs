@@ -10,7 +10,7 @@ namespace Orchestrator.Storage.Relational;
 /// </summary>
 internal sealed class RelationalWakeupStore(StorageDialect dialect) : IWakeupStore
 {
-    public Task<IReadOnlyList<string>> ClaimDueAsync(DateTimeOffset now, int max, TimeSpan lease, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> ClaimDueAsync(DateTimeOffset dueBy, DateTimeOffset now, int max, TimeSpan lease, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
@@ -18,6 +18,7 @@ internal sealed class RelationalWakeupStore(StorageDialect dialect) : IWakeupSto
         {
             var rows = await connection.QueryAsync<WakeupClaimRow>(dialect.Command(dialect.Sql.ClaimWakeups, new
             {
+                dueBy = dialect.Time(dueBy),
                 now = dialect.Time(now),
                 leaseEnd = dialect.Time(now + lease),
                 max,

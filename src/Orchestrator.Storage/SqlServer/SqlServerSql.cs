@@ -115,14 +115,14 @@ internal static class SqlServerSql
         WITH due AS (
             SELECT TOP (@max) customer_id
             FROM wakeups WITH (UPDLOCK, READPAST, ROWLOCK, READCOMMITTEDLOCK)
-            WHERE due_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
+            WHERE due_at <= @dueBy AND (claimed_until IS NULL OR claimed_until < @now)
             ORDER BY due_at, customer_id)
         UPDATE w
         SET claimed_until = @leaseEnd
         OUTPUT inserted.customer_id AS CustomerId, inserted.due_at AS DueAt
         FROM wakeups AS w WITH (READPAST, ROWLOCK)
         WHERE w.customer_id IN (SELECT customer_id FROM due)
-          AND w.due_at <= @now AND (w.claimed_until IS NULL OR w.claimed_until < @now);
+          AND w.due_at <= @dueBy AND (w.claimed_until IS NULL OR w.claimed_until < @now);
         """;
 
     public const string SelectLastSent = """

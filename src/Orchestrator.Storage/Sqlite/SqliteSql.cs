@@ -100,10 +100,10 @@ internal static class SqliteSql
     public const string ClaimWakeups = """
         UPDATE wakeups
         SET claimed_until = @leaseEnd
-        WHERE due_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
+        WHERE due_at <= @dueBy AND (claimed_until IS NULL OR claimed_until < @now)
           AND customer_id IN (
               SELECT customer_id FROM wakeups
-              WHERE due_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
+              WHERE due_at <= @dueBy AND (claimed_until IS NULL OR claimed_until < @now)
               ORDER BY due_at, customer_id
               LIMIT @max)
         RETURNING customer_id AS CustomerId, due_at AS DueAt;

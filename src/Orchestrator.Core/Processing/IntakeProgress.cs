@@ -1,0 +1,120 @@
+namespace Orchestrator.Core.Processing;
+
+/// <summary>
+/// How far event intake has come, so that timers do not overtake it. Under a backlog (a worker back after a stop, a
+/// burst faster than it decides) a customer's timer comes due while an older event of the same customer still waits in
+/// its queue; run at once, the timer would be decided first and the customer would get, say, the reminder although the
+/// order was placed before it. The engine already runs a customer's timers due before an event when it decides that
+/// event, so a timer loses nothing by waiting until its partition has consumed past its due time.
+/// </summary>
+/// <remarks>
+/// Each source (a partition queue this worker consumes) reports the events it takes. A source counts as behind while
+/// the events it takes are older than <see cref="BehindAfter"/>, and then every event up to the last one it took has been
+/// decided (a partition delivers in publishing order, which for one customer is the order things happened). A source
+/// that has been quiet for <see cref="QuietAfter"/> has nothing queued and holds nothing back. A source expected from the
+/// settings but not delivering yet (the worker starting, the broker not reached) and a source just started have not
+/// shown whether a backlog waits, and a worker that was down most likely has one: they hold timers back until the
+/// source's first event or first quiet moment. A source that stops while running (the broker went away) holds nothing
+/// back: nobody can publish to it meanwhile either. The scheduler bounds every hold (<c>MaxWaitForIntakeSeconds</c>).
+/// HTTP intake is synchronous (the caller waits for the decision), so it never holds timers back.
+/// </remarks>
+public sealed class IntakeProgress
+{
+    /// <summary>An event taken this long after its occurredAt means its source is working off a backlog. Longer than a
+    /// publish-to-consume delay under normal load, short enough that the first minutes after a restart count.</summary>
+    public static readonly TimeSpan BehindAfter = TimeSpan.FromSeconds(1);
+
+    /// <summary>A source that delivered nothing for this long has nothing queued: RabbitMQ pushes prefetched messages as
+    /// fast as the consumer takes them, so a gap this long is an empty queue, not a slow one.</summary>
+    public static readonly TimeSpan QuietAfter = TimeSpan.FromSeconds(1);
+
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Source> _sources = new(StringComparer.Ordinal);
+
+    /// <param name="expected">The sources the settings say this worker consumes; each holds timers back until it starts.</param>
+    public IntakeProgress(TimeProvider time, IEnumerable<IntakeSource>? expected = null)
+    {
+        _time = time;
+        foreach (var source in expected ?? [])
+            _sources[source.Name] = new Source(DateTimeOffset.MaxValue);
+    }
+
+    private sealed class Source(DateTimeOffset since)
+    {
+        public DateTimeOffset LastSeen { get; set; } = since;
+        public DateTimeOffset? LastOccurredAt { get; set; }
+        public bool Behind { get; set; }
+        public int Taking { get; set; }
+    }
+
+    /// <summary><paramref name="source"/> has started delivering (or started again after a broker outage).</summary>
+    public void Started(string source)
+    {
+        lock (_gate)
+            _sources[source] = new Source(_time.GetUtcNow());
+    }
+
+    /// <summary><paramref name="source"/> stopped (the worker stops, the broker went away): it holds nothing back.</summary>
+    public void Stopped(string source)
+    {
+        lock (_gate)
+            _sources.Remove(source);
+    }
+
+    /// <summary>An event of <paramref name="source"/> is being decided; call <see cref="Took"/> when it is done.</summary>
+    public void Taking(string source, DateTimeOffset occurredAt)
+    {
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            if (!_sources.TryGetValue(source, out var s))
+                _sources[source] = s = new Source(now);
+            s.LastSeen = now;
+            s.LastOccurredAt = occurredAt;
+            s.Behind = now - occurredAt > BehindAfter;
+            s.Taking++;
+        }
+    }
+
+    public void Took(string source)
+    {
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            if (_sources.TryGetValue(source, out var s))
+            {
+                s.Taking = Math.Max(0, s.Taking - 1);
+                s.LastSeen = now;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The time up to which timers may run: <paramref name="now"/> when no source is behind, else the occurredAt of the
+    /// last event the furthest-behind source took (<see cref="DateTimeOffset.MinValue"/> while a source just started has
+    /// shown nothing yet).
+    /// </summary>
+    public DateTimeOffset CaughtUpTo(DateTimeOffset now)
+    {
+        var upTo = now;
+        lock (_gate)
+        {
+            foreach (var s in _sources.Values)
+            {
+                // LastSeen is MaxValue while an expected source has not started: active, nothing taken.
+                var active = s.Taking > 0 || s.LastSeen > now || now - s.LastSeen < QuietAfter;
+                if (!active)
+                    continue;
+                if (s.LastOccurredAt is not { } last)
+                    upTo = DateTimeOffset.MinValue; // started, nothing taken yet, not quiet long enough to be empty
+                else if (s.Behind && last < upTo)
+                    upTo = last;
+            }
+        }
+        return upTo;
+    }
+}
+
+/// <summary>A source of events this worker consumes (a partition queue), registered by the transport's adapter.</summary>
+public sealed record IntakeSource(string Name);

@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Time.Testing;
+using Orchestrator.Core.Processing;
+
+namespace Orchestrator.Core.Tests.Intake;
+
+/// <summary>How far timers may run while event intake works off a backlog (<see cref="IntakeProgress"/>).</summary>
+public sealed class IntakeProgressTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 8, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Without_sources_timers_run_up_to_now()
+    {
+        var time = new FakeTimeProvider(T0);
+        Assert.Equal(T0, new IntakeProgress(time).CaughtUpTo(T0));
+    }
+
+    [Fact]
+    public void A_source_just_started_holds_timers_until_it_takes_an_event_or_stays_quiet()
+    {
+        var time = new FakeTimeProvider(T0);
+        var progress = new IntakeProgress(time);
+        progress.Started("q.0");
+        Assert.Equal(DateTimeOffset.MinValue, progress.CaughtUpTo(time.GetUtcNow()));
+
+        // Quiet for the whole window: its queue is empty.
+        time.Advance(IntakeProgress.QuietAfter);
+        Assert.Equal(time.GetUtcNow(), progress.CaughtUpTo(time.GetUtcNow()));
+    }
+
+    [Fact]
+    public void A_source_the_settings_name_holds_timers_until_it_starts_delivering()
+    {
+        var time = new FakeTimeProvider(T0);
+        var progress = new IntakeProgress(time, [new IntakeSource("q.0")]);
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(DateTimeOffset.MinValue, progress.CaughtUpTo(time.GetUtcNow()));
+
+        progress.Started("q.0");
+        time.Advance(IntakeProgress.QuietAfter);
+        Assert.Equal(time.GetUtcNow(), progress.CaughtUpTo(time.GetUtcNow()));
+    }
+
+    [Fact]
+    public void A_source_working_off_a_backlog_holds_timers_at_the_last_event_it_took()
+    {
+        var time = new FakeTimeProvider(T0);
+        var progress = new IntakeProgress(time);
+        progress.Started("q.0");
+        progress.Started("q.1");
+
+        // q.0 takes events a minute old: behind. q.1 takes one just published: caught up.
+        progress.Taking("q.0", T0.AddMinutes(-1));
+        progress.Took("q.0");
+        progress.Taking("q.1", T0.AddMilliseconds(-20));
+        progress.Took("q.1");
+        Assert.Equal(T0.AddMinutes(-1), progress.CaughtUpTo(T0));
+
+        time.Advance(TimeSpan.FromMilliseconds(300));
+        progress.Taking("q.0", T0.AddSeconds(-40));
+        Assert.Equal(T0.AddSeconds(-40), progress.CaughtUpTo(time.GetUtcNow()));
+
+        // Still deciding that event long after it was taken: still behind, whatever the quiet time.
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(T0.AddSeconds(-40), progress.CaughtUpTo(time.GetUtcNow()));
+
+        // Done, and nothing more for the quiet time: the backlog is worked off.
+        progress.Took("q.0");
+        time.Advance(IntakeProgress.QuietAfter);
+        Assert.Equal(time.GetUtcNow(), progress.CaughtUpTo(time.GetUtcNow()));
+    }
+
+    [Fact]
+    public void A_source_that_catches_up_or_stops_holds_nothing_back()
+    {
+        var time = new FakeTimeProvider(T0);
+        var progress = new IntakeProgress(time);
+        progress.Started("q.0");
+        progress.Taking("q.0", T0.AddMinutes(-5));
+        Assert.Equal(T0.AddMinutes(-5), progress.CaughtUpTo(T0));
+
+        // The next event is fresh: the backlog is behind it.
+        progress.Took("q.0");
+        progress.Taking("q.0", T0);
+        Assert.Equal(T0, progress.CaughtUpTo(T0));
+
+        progress.Taking("q.0", T0.AddMinutes(-5));
+        progress.Stopped("q.0");
+        Assert.Equal(T0, progress.CaughtUpTo(T0));
+    }
+}
