@@ -5,7 +5,7 @@ using Orchestrator.Core.Liquid;
 
 namespace Orchestrator.Core.Engine;
 
-/// <summary>The names a journey's expressions and templates can read (journey-format.md, Expressions), built in one place.</summary>
+/// <summary>The names a journey's expressions and templates can read (docs/journey-format.md, Expressions), built in one place.</summary>
 internal static class EngineScopes
 {
     internal static FluidValue EventValue(CustomerEvent evt) => Scope.FromObject(new Dictionary<string, FluidValue>(StringComparer.Ordinal)
@@ -32,7 +32,7 @@ internal static class EngineScopes
         .Set("send", Scope.FromObject(new Dictionary<string, FluidValue>(StringComparer.Ordinal) { ["key"] = new StringValue(sendKey) }))
         .Set(UnsubscribeLink.TemplateName, new StringValue(UnsubscribeLink.Placeholder));
 
-    /// <summary>The names in scope for a journey's expressions and templates (journey-format.md, Expressions).</summary>
+    /// <summary>The names in scope for a journey's expressions and templates (docs/journey-format.md, Expressions).</summary>
     internal static Scope BuildScope(JourneyDefinition journey, JourneyInstance instance, FluidValue customer, FluidValue? eventValue) => new Scope()
             .Set("event", eventValue ?? NilValue.Instance)
             .Set("entry", Scope.FromObject(new Dictionary<string, FluidValue>(StringComparer.Ordinal)

@@ -1,6 +1,6 @@
 namespace Orchestrator.Core.Engine;
 
-/// <summary>The outcome vocabulary of journey-format.md, plus the worker's in-flight states.</summary>
+/// <summary>The outcome vocabulary of docs/journey-format.md, plus the worker's in-flight states.</summary>
 public static class OutcomeKind
 {
     public const string Entered = "entered";

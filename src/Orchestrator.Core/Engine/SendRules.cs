@@ -48,6 +48,6 @@ public sealed record FrequencyCap(int Count, TimeSpan Period)
 /// <param name="Zone">The zone the send window was judged in; null for the cap.</param>
 public sealed record SendDeferral(string Reason, DateTimeOffset Until, string? Zone)
 {
-    /// <summary>The <c>deferred</c> outcome's detail (journey-format.md); a null value is left out.</summary>
+    /// <summary>The <c>deferred</c> outcome's detail (docs/journey-format.md); a null value is left out.</summary>
     public (string Key, object? Value)[] Detail() => [("reason", Reason), ("until", Iso.Format(Until)), ("zone", Zone)];
 }

@@ -3,7 +3,7 @@ using Orchestrator.Core.Liquid;
 
 namespace Orchestrator.Core.Journeys;
 
-/// <summary>One loaded version of a journey file (see ../shared/design/journey-format.md).</summary>
+/// <summary>One loaded version of a journey file (see docs/journey-format.md).</summary>
 public sealed class JourneyDefinition
 {
     public required string Id { get; init; }

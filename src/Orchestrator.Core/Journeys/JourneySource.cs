@@ -3,7 +3,7 @@ namespace Orchestrator.Core.Journeys;
 /// <summary>
 /// The text one journey version was parsed from: its file and every template file it uses, as read. Kept with the
 /// version in the database, so that customers pinned to it finish on it after a restart, on a second worker, or
-/// while the file on disk is broken or edited (journey-format.md, Versions).
+/// while the file on disk is broken or edited (docs/journey-format.md, Versions).
 /// </summary>
 /// <param name="FileName">The journey file's name within the journeys folder, e.g. <c>cart-recovery.yaml</c>.</param>
 /// <param name="Yaml">The journey file's text.</param>

@@ -1,7 +1,7 @@
 namespace Orchestrator.Core.Journeys;
 
 /// <summary>
-/// The stored journey versions parsed again (journey-format.md, Versions): every version that has been in force,
+/// The stored journey versions parsed again (docs/journey-format.md, Versions): every version that has been in force,
 /// so pinned customers finish on theirs, and per journey file the version that ran last, for a file that is broken
 /// when a worker starts.
 /// </summary>

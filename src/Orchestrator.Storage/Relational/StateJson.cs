@@ -83,35 +83,8 @@ internal static class StateJson
 
     public static JsonElement? ReadElement(string? json) => json is null ? null : JsonSerializer.Deserialize<JsonElement>(json, Options);
 
-    /// <summary>Outcome details hold strings, booleans, whole numbers and occasionally times or decimals.</summary>
-    public static string? WriteDetail(IReadOnlyDictionary<string, object?>? detail)
-    {
-        if (detail is null)
-            return null;
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            json.WriteStartObject();
-            foreach (var (key, value) in detail)
-            {
-                json.WritePropertyName(key);
-                switch (value)
-                {
-                    case null: json.WriteNullValue(); break;
-                    case bool b: json.WriteBooleanValue(b); break;
-                    case int i: json.WriteNumberValue(i); break;
-                    case long l: json.WriteNumberValue(l); break;
-                    case double d: json.WriteNumberValue(d); break;
-                    case decimal m: json.WriteNumberValue(m); break;
-                    case DateTimeOffset t: json.WriteStringValue(Iso.Format(t)); break;
-                    case JsonElement e: e.WriteTo(json); break;
-                    default: json.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture)); break;
-                }
-            }
-            json.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
+    /// <summary>The stored detail column: the one outcome-detail writer (<see cref="Core.Engine.OutcomeJson"/>).</summary>
+    public static string? WriteDetail(IReadOnlyDictionary<string, object?>? detail) => Core.Engine.OutcomeJson.DetailToJson(detail);
 
     /// <summary>Back to the engine's value types: a number that fits an int is an int, as the engine wrote it.</summary>
     public static Dictionary<string, object?>? ReadDetail(string? json)
