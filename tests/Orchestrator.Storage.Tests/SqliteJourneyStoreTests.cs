@@ -41,7 +41,7 @@ public sealed class SqliteJourneyStoreTests : JourneyStoreContract
     {
         // A sort (a temp b-tree) or a grouping would visit every due row at every claim: quadratic in a backlog.
         await using var connection = await Storage.Dialect.OpenAsync(CancellationToken.None);
-        var rows = await connection.QueryAsync("EXPLAIN QUERY PLAN " + Sqlite.SqliteSql.ClaimWakeups,
+        var rows = await connection.QueryAsync("EXPLAIN QUERY PLAN " + Sqlite.SqliteSql.Statements.ClaimWakeups,
             new { now = "2026-03-02T08:00:00.0000000Z", leaseEnd = "2026-03-02T08:01:00.0000000Z", max = 200 });
         var plan = string.Join("\n", rows.Select(r => (string)((IDictionary<string, object>)r)["detail"]));
         Assert.Contains("ix_wakeups_due_at_customer_id", plan, StringComparison.Ordinal);

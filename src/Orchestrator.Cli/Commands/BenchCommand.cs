@@ -19,8 +19,8 @@ internal static class BenchCommand
     public static Command Create()
     {
         var journeys = CliSupport.JourneysOption();
-        var events = new Option<string>("--events", "-e") { Description = "Sample events to copy", DefaultValueFactory = _ => "samples/events.jsonl" };
-        var copies = new Option<int>("--copies") { Description = "How many copies of the sample customers", DefaultValueFactory = _ => 400 };
+        var events = BenchWorkload.EventsOption();
+        var copies = BenchWorkload.CopiesOption(400);
         var command = new Command("bench", "Benchmark the engine: events decided per second on one core; 'bench report' for reports over a million rows")
         {
             journeys, events, copies, ReportBenchCommand.Create(), StoreBenchCommand.Create(),
@@ -31,15 +31,8 @@ internal static class BenchCommand
 
     public static int Run(string folder, string eventsFile, int copies, TextWriter output, TextWriter errors)
     {
-        var loaded = CliSupport.Load(folder, errors);
-        if (loaded.HasErrors)
+        if (!BenchWorkload.TryLoad(folder, eventsFile, copies, errors, out var catalog, out var workload))
             return CliSupport.InvalidJourneys;
-        var catalog = new JourneyCatalog(loaded.Journeys);
-        var sample = EventFile.Read(eventsFile, errors.WriteLine).OrderBy(e => e.OccurredAt.UtcTicks).ToList();
-        var workload = Enumerable.Range(0, copies)
-            .SelectMany(copy => sample.Select(e => e with { EventId = $"{e.EventId}-{copy}", CustomerId = $"{e.CustomerId}-{copy}" }))
-            .OrderBy(e => e.OccurredAt.UtcTicks)
-            .ToList();
         var engine = new JourneyEngine(new SendingOptions { FrequencyCap = new FrequencyCapOptions() }, new VirtualClock(workload[^1].OccurredAt));
 
         Decide(engine, catalog, workload.Take(workload.Count / 10).ToList()); // warm-up: JIT and tiering
@@ -50,7 +43,7 @@ internal static class BenchCommand
         var medianPerSecond = workload.Count / passes[1].Elapsed.TotalSeconds;
 
         var condition = LiquidExpression.Parse("event.properties.total >= 20 or customer.attributes.vip == true");
-        var scopes = sample.Take(64).Select(e => new Scope()
+        var scopes = workload.Take(64).Select(e => new Scope()
             .Set("event", Scope.FromObject(new Dictionary<string, Fluid.Values.FluidValue> { ["properties"] = Scope.FromJson(e.Properties) }))
             .Set("customer", Scope.FromObject(new Dictionary<string, Fluid.Values.FluidValue> { ["attributes"] = Scope.FromJson(e.Customer?.Attributes) }))).ToArray();
         var raw = Stopwatch.StartNew();
@@ -60,7 +53,7 @@ internal static class BenchCommand
         raw.Stop();
         var rawPerSecond = workload.Count / raw.Elapsed.TotalSeconds;
 
-        output.WriteLine($"engine: {workload.Count:N0} events for {sample.Select(e => e.CustomerId).Distinct().Count() * copies:N0} customers, {decisions:N0} outcomes+sends, in {elapsed.TotalMilliseconds:N0} ms on one thread");
+        output.WriteLine($"engine: {workload.Count:N0} events for {workload.Select(e => e.CustomerId).Distinct().Count():N0} customers, {decisions:N0} outcomes+sends, in {elapsed.TotalMilliseconds:N0} ms on one thread");
         output.WriteLine($"engine: {perSecond:N0} events/s (best of 3 passes; median {medianPerSecond:N0})");
         output.WriteLine($"raw Liquid condition (Fluid): {rawPerSecond:N0} evaluations/s ({truths} true)");
         output.WriteLine($"ratio: one engine decision costs {rawPerSecond / perSecond:N1} raw condition evaluations");

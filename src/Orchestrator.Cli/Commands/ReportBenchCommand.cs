@@ -26,7 +26,7 @@ internal static class ReportBenchCommand
     public static Command Create()
     {
         var journeys = CliSupport.JourneysOption();
-        var events = new Option<string>("--events", "-e") { Description = "Sample events to copy", DefaultValueFactory = _ => "samples/events.jsonl" };
+        var events = BenchWorkload.EventsOption();
         var rows = new Option<int>("--rows") { Description = "About this many outcome rows", DefaultValueFactory = _ => 1_000_000 };
         var file = new Option<string?>("--store") { Description = "Where to write the store (default: a temporary file, deleted afterwards); an existing one is measured as it is" };
         var command = new Command("report", "Benchmark reports over a store of about a million outcome rows, against a raw count(*)") { journeys, events, rows, file };
@@ -46,10 +46,8 @@ internal static class ReportBenchCommand
         var sample = EventFile.Read(eventsFile, errors.WriteLine);
         var once = Simulator.RunAsync(catalog, sample, CliSupport.LoadSending(null)).GetAwaiter().GetResult();
         var copies = Math.Max(1, (int)Math.Ceiling(rows * 1.01 / Math.Max(1, once.Outcomes.Count)));
-        var workload = Enumerable.Range(0, copies)
-            // "-r" keeps these customers apart from the worker benchmark's copies, which may run on this store.
-            .SelectMany(copy => sample.Select(e => e with { EventId = $"{e.EventId}-r{copy}", CustomerId = $"{e.CustomerId}-r{copy}" }))
-            .ToList();
+        // "r" keeps these customers apart from the worker benchmark's copies, which may run on this store.
+        var workload = BenchWorkload.Copies(sample, copies, tag: "r");
         var seeding = Stopwatch.StartNew();
         var result = Simulator.RunAsync(catalog, workload, CliSupport.LoadSending(null)).GetAwaiter().GetResult();
 

@@ -21,8 +21,8 @@ internal static class StoreBenchCommand
     public static Command Create()
     {
         var journeys = CliSupport.JourneysOption();
-        var events = new Option<string>("--events", "-e") { Description = "Sample events to copy", DefaultValueFactory = _ => "samples/events.jsonl" };
-        var copies = new Option<int>("--copies") { Description = "How many copies of the sample customers", DefaultValueFactory = _ => 40 };
+        var events = BenchWorkload.EventsOption();
+        var copies = BenchWorkload.CopiesOption(40);
         var command = new Command("store", "Benchmark the engine with its SQLite store: one commit per event against group commit, beside raw SQLite commits")
         {
             journeys, events, copies,
@@ -33,15 +33,8 @@ internal static class StoreBenchCommand
 
     public static async Task<int> RunAsync(string folder, string eventsFile, int copies, TextWriter output, TextWriter errors)
     {
-        var loaded = CliSupport.Load(folder, errors);
-        if (loaded.HasErrors)
+        if (!BenchWorkload.TryLoad(folder, eventsFile, copies, errors, out var catalog, out var workload))
             return CliSupport.InvalidJourneys;
-        var catalog = new JourneyCatalog(loaded.Journeys);
-        var sample = EventFile.Read(eventsFile, errors.WriteLine).OrderBy(e => e.OccurredAt.UtcTicks).ToList();
-        var workload = Enumerable.Range(0, copies)
-            .SelectMany(copy => sample.Select(e => e with { EventId = $"{e.EventId}-{copy}", CustomerId = $"{e.CustomerId}-{copy}" }))
-            .OrderBy(e => e.OccurredAt.UtcTicks)
-            .ToList();
         var raw = Orchestrator.Bench.RawSqliteCommits.PerSecond(3_000);
         output.WriteLine($"workload: {workload.Count:N0} events ({copies} copies of {eventsFile}); raw SQLite: {raw:N0} one-row commits/s (WAL, synchronous FULL)");
         output.WriteLine();
