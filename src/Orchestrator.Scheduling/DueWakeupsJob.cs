@@ -13,7 +13,7 @@ namespace Orchestrator.Scheduling;
 /// </summary>
 [DisallowConcurrentExecution]
 public sealed partial class DueWakeupsJob(
-    IWakeupStore wakeups, GroupCommit commits, OutboxSignal outbox, TimeProvider time, IntakeProgress intake,
+    IWakeupStore wakeups, GroupCommit commits, TimeProvider time, IntakeProgress intake,
     IOptions<SchedulingOptions> options, SchedulerHeartbeat heartbeat, LateTimers late, ILogger<DueWakeupsJob> logger) : IJob
 {
     public static readonly JobKey Key = new("due-wakeups", "orchestrator");
@@ -43,7 +43,6 @@ public sealed partial class DueWakeupsJob(
             if (customers.Count == 0)
                 return;
             var results = await commits.SubmitAsync(customers.Select(c => Work.Due(c, dueBy)).ToList()).ConfigureAwait(false);
-            var sends = false;
             for (var i = 0; i < customers.Count; i++)
             {
                 var (decision, failure) = results[i];
@@ -55,13 +54,10 @@ public sealed partial class DueWakeupsJob(
                 }
                 if (decision is null || decision.Outcomes.Count == 0)
                     continue;
-                sends |= decision.Sends.Count > 0;
                 var lateness = time.GetUtcNow() - decision.Outcomes.Min(x => x.At);
                 OrchestratorMetrics.TimerLateness.Record(Math.Max(0, lateness.TotalSeconds));
                 late.Ran(customers[i], lateness);
             }
-            if (sends)
-                outbox.Notify();
             if (customers.Count < o.BatchSize)
                 return;
         }

@@ -48,10 +48,10 @@ public static class WorkerExtensions
         builder.Services.AddOptions<IntakeOptions>().BindConfiguration(IntakeOptions.SectionName)
             .Validate(o => Duration.TryParse(o.MaxClockSkew, out _), $"{IntakeOptions.SectionName}:MaxClockSkew is not a duration: {Duration.Help}")
             .ValidateOnStart();
-        builder.Services.AddSingleton(sp => new GroupCommit(sp.GetRequiredService<EventProcessor>()));
+        builder.Services.AddSingleton(sp => new GroupCommit(sp.GetRequiredService<EventProcessor>(), sp.GetRequiredService<OutboxSignal>()));
         builder.Services.AddSingleton(sp => new IntakeProgress(sp.GetRequiredService<TimeProvider>(), sp.GetServices<IntakeSource>()));
         builder.Services.AddSingleton(sp => new EventIngress(sp.GetRequiredService<GroupCommit>(), sp.GetRequiredService<IJourneyCatalogSource>(),
-            sp.GetRequiredService<OutboxSignal>(), sp.GetRequiredService<ILogger<EventIngress>>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<EventIngress>>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<IntakeOptions>>().Value));
         return builder;
     }

@@ -20,10 +20,10 @@ public sealed record IngestResult(string EventId, IngestStatus Status, string? M
 
 /// <summary>
 /// Every way in (AMQP consumer, HTTP endpoint, demo replay) hands events here: validate, decide and commit through
-/// <see cref="GroupCommit"/> (with whatever else is being decided at the same moment), then wake the sender. A
+/// <see cref="GroupCommit"/> (with whatever else is being decided at the same moment), which wakes the sender. A
 /// rejected event changes nothing.
 /// </summary>
-public sealed partial class EventIngress(GroupCommit commits, IJourneyCatalogSource journeys, OutboxSignal outbox, ILogger<EventIngress> logger,
+public sealed partial class EventIngress(GroupCommit commits, IJourneyCatalogSource journeys, ILogger<EventIngress> logger,
     TimeProvider time, IntakeOptions intake)
 {
     private static readonly HashSet<string> Reserved = [ReservedEvents.Unsubscribed, ReservedEvents.Resubscribed, ReservedEvents.Bounced, Analysis.FeedbackEvent.Type];
@@ -46,10 +46,18 @@ public sealed partial class EventIngress(GroupCommit commits, IJourneyCatalogSou
     /// the broker keeps the message meanwhile and its partition's order holds; HTTP cannot keep its caller waiting, and
     /// the engine decides such an event at the worker's time. An event further ahead returns at once: it is rejected.
     /// </summary>
-    public Task WaitUntilItsTimeAsync(CustomerEvent evt, CancellationToken cancellationToken)
+    public async Task WaitUntilItsTimeAsync(CustomerEvent evt, CancellationToken cancellationToken)
     {
         var ahead = evt.OccurredAt - time.GetUtcNow();
-        return ahead <= TimeSpan.Zero || ahead > intake.MaxClockSkewSpan ? Task.CompletedTask : Task.Delay(ahead, time, cancellationToken);
+        if (ahead > intake.MaxClockSkewSpan)
+            return;
+        // Timers and the wall clock tick apart: a delay can end a millisecond before the clock reaches the event's time,
+        // and the engine would then decide it at that earlier moment. So wait until the clock itself says so.
+        while (ahead > TimeSpan.Zero)
+        {
+            await Task.Delay(ahead + TimeSpan.FromMilliseconds(1), time, cancellationToken).ConfigureAwait(false);
+            ahead = evt.OccurredAt - time.GetUtcNow();
+        }
     }
 
     /// <summary>
@@ -75,7 +83,6 @@ public sealed partial class EventIngress(GroupCommit commits, IJourneyCatalogSou
         }
         cancellationToken.ThrowIfCancellationRequested();
         var decided = await commits.SubmitAsync(taken.Select(i => Work.Of(events[i])).ToList()).ConfigureAwait(false);
-        var sends = false;
         Exception? failure = null;
         for (var k = 0; k < taken.Count; k++)
         {
@@ -87,12 +94,9 @@ public sealed partial class EventIngress(GroupCommit commits, IJourneyCatalogSou
                 failure ??= error;
             else
             {
-                sends |= decision?.Sends.Count > 0;
                 results[taken[k]] = Described(evt, decision);
             }
         }
-        if (sends)
-            outbox.Notify();
         foreach (var result in results)
         {
             if (result is not null)

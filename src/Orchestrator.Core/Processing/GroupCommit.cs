@@ -17,7 +17,9 @@ namespace Orchestrator.Core.Processing;
 /// order between them, as units of work running side by side never had.
 /// </para>
 /// </summary>
-public sealed class GroupCommit(EventProcessor processor, int maxItems = GroupCommit.DefaultMaxItems)
+/// <remarks>Once a batch that queued sends is committed it wakes the sender (<see cref="OutboxSignal"/>): one place for
+/// every way work comes in.</remarks>
+public sealed class GroupCommit(EventProcessor processor, OutboxSignal? outbox = null, int maxItems = GroupCommit.DefaultMaxItems)
 {
     /// <summary>
     /// Large enough that a backlog is decided in few commits, small enough that one transaction (its locks on SQL Server,
@@ -70,6 +72,8 @@ public sealed class GroupCommit(EventProcessor processor, int maxItems = GroupCo
         {
             var work = taken.Count == 1 ? taken[0].Work : taken.SelectMany(s => s.Work).ToList();
             var results = await processor.ProcessBatchAsync(work, CancellationToken.None).ConfigureAwait(false);
+            if (results.Any(r => r.Decision?.Sends.Count > 0))
+                outbox?.Notify();
             var offset = 0;
             foreach (var submission in taken)
             {

@@ -63,6 +63,23 @@ public sealed class GroupCommitTests
     }
 
     [Fact]
+    public async Task A_committed_batch_that_queued_sends_wakes_the_sender_once_and_one_without_sends_does_not()
+    {
+        using var h = Welcome().Load();
+        using var memory = new InMemoryJourneyStore();
+        var signal = new OutboxSignal();
+        var wakes = 0;
+        signal.Committed += () => wakes++;
+        var commits = new GroupCommit(new EventProcessor(h.Engine, memory, () => h.Catalog), signal);
+
+        await commits.SubmitAsync([Work.Of(SignUp("c-1", "e-1")), Work.Of(SignUp("c-2", "e-2"))]);
+        Assert.Equal(1, wakes);
+        // A repeat and a customer with nothing due: nothing queued, nobody woken.
+        await commits.SubmitAsync([Work.Of(SignUp("c-1", "e-1")), Work.Due("c-9")]);
+        Assert.Equal(1, wakes);
+    }
+
+    [Fact]
     public async Task A_piece_that_fails_fails_alone_and_the_others_of_its_batch_are_decided()
     {
         using var h = Welcome().Load();
