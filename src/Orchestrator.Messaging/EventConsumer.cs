@@ -46,7 +46,7 @@ public sealed partial class EventConsumer(EventIngress ingress, IntakeProgress p
     public async Task Consume(ConsumeContext<UnreadEvent> context)
     {
         var json = context.Message.Json;
-        if (!EventJson.TryRead(json, out var evt, out var error))
+        if (!EventJson.TryRead(json, out var evt, out var error, ingress.Limits))
         {
             LogUnreadable(logger, EventJson.EventIdOf(json) ?? "(no eventId)", error!);
             OrchestratorMetrics.Event(IngestStatus.Rejected);

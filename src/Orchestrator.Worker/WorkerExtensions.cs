@@ -48,11 +48,13 @@ public static class WorkerExtensions
         builder.Services.AddOptions<IntakeOptions>().BindConfiguration(IntakeOptions.SectionName)
             .Validate(o => Duration.TryParse(o.MaxClockSkew, out _), $"{IntakeOptions.SectionName}:MaxClockSkew is not a duration: {Duration.Help}")
             .ValidateOnStart();
+        builder.Services.AddOptions<EventLimits>().BindConfiguration(EventLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(sp => new GroupCommit(sp.GetRequiredService<EventProcessor>(), sp.GetRequiredService<OutboxSignal>()));
         builder.Services.AddSingleton(sp => new IntakeProgress(sp.GetRequiredService<TimeProvider>(), sp.GetServices<IntakeSource>()));
         builder.Services.AddSingleton(sp => new EventIngress(sp.GetRequiredService<GroupCommit>(), sp.GetRequiredService<IJourneyCatalogSource>(),
             sp.GetRequiredService<ILogger<EventIngress>>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<IntakeOptions>>().Value));
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<IntakeOptions>>().Value,
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<EventLimits>>().Value));
         return builder;
     }
 

@@ -24,8 +24,11 @@ public sealed record IngestResult(string EventId, IngestStatus Status, string? M
 /// rejected event changes nothing.
 /// </summary>
 public sealed partial class EventIngress(GroupCommit commits, IJourneyCatalogSource journeys, ILogger<EventIngress> logger,
-    TimeProvider time, IntakeOptions intake)
+    TimeProvider time, IntakeOptions intake, EventLimits? limits = null)
 {
+    /// <summary>The sizes this worker allows (<see cref="EventLimits.SectionName"/>): the ways in read events with them.</summary>
+    public EventLimits Limits { get; } = limits ?? EventLimits.Default;
+
     private static readonly HashSet<string> Reserved = [ReservedEvents.Unsubscribed, ReservedEvents.Resubscribed, ReservedEvents.Bounced, Analysis.FeedbackEvent.Type];
 
     // Backends publish many types no journey uses (page views): one warning per type and process, not one per event.
@@ -71,7 +74,7 @@ public sealed partial class EventIngress(GroupCommit commits, IJourneyCatalogSou
         var taken = new List<int>(events.Count);
         for (var i = 0; i < events.Count; i++)
         {
-            if ((Validate(events[i]) ?? intake.FutureProblem(events[i].OccurredAt, now)) is { } problem)
+            if ((Validate(events[i], Limits) ?? intake.FutureProblem(events[i].OccurredAt, now)) is { } problem)
             {
                 LogRejected(logger, events[i].EventId, problem);
                 results[i] = new IngestResult(events[i].EventId, IngestStatus.Rejected, problem, 0, 0);
@@ -130,7 +133,8 @@ public sealed partial class EventIngress(GroupCommit commits, IJourneyCatalogSou
     /// The rules on an event's content, in one place: <see cref="EventJson"/> applies them to every event it reads (HTTP,
     /// AMQP, the simulator's files), and <see cref="IngestAsync"/> to events built inside the process (the unsubscribe link).
     /// </summary>
-    public static string? Validate(CustomerEvent evt)
+    /// <param name="limits">The sizes allowed; null: <see cref="EventLimits.Default"/>.</param>
+    public static string? Validate(CustomerEvent evt, EventLimits? limits = null)
     {
         var missing = new[] { ("eventId", evt.EventId), ("customerId", evt.CustomerId), ("type", evt.Type) }
             .Where(f => string.IsNullOrWhiteSpace(f.Item2)).Select(f => f.Item1).ToList();
@@ -141,7 +145,7 @@ public sealed partial class EventIngress(GroupCommit commits, IJourneyCatalogSou
             return $"missing required field(s) {string.Join(", ", missing)}";
         if (evt.Properties is { } p && p.ValueKind is not (System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Undefined or System.Text.Json.JsonValueKind.Null))
             return "properties must be a JSON object";
-        return EventLimits.Problem(evt) ?? Analysis.FeedbackEvent.Validate(evt);
+        return (limits ?? EventLimits.Default).Problem(evt) ?? Analysis.FeedbackEvent.Validate(evt);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event {EventId} rejected: {Reason}")]

@@ -17,13 +17,14 @@ public static partial class EventJson
     [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex IsoTime();
 
-    public static bool TryParse(string json, out CustomerEvent? evt, out string? error)
+    /// <param name="limits">The sizes allowed (the worker's configured <see cref="EventLimits"/>); null: the defaults.</param>
+    public static bool TryParse(string json, out CustomerEvent? evt, out string? error, EventLimits? limits = null)
     {
         evt = null;
         try
         {
             using var document = JsonDocument.Parse(json);
-            return TryRead(document.RootElement, out evt, out error);
+            return TryRead(document.RootElement, out evt, out error, limits);
         }
         catch (JsonException ex)
         {
@@ -32,7 +33,8 @@ public static partial class EventJson
         }
     }
 
-    public static bool TryRead(JsonElement root, out CustomerEvent? evt, out string? error)
+    /// <param name="limits">The sizes allowed (the worker's configured <see cref="EventLimits"/>); null: the defaults.</param>
+    public static bool TryRead(JsonElement root, out CustomerEvent? evt, out string? error, EventLimits? limits = null)
     {
         evt = null;
         if (root.ValueKind != JsonValueKind.Object)
@@ -45,6 +47,13 @@ public static partial class EventJson
         if (BrokenText(root, "") is { } broken)
         {
             error = $"{broken} holds text that is not valid Unicode (invalid UTF-8 or a lone surrogate escape)";
+            return false;
+        }
+        // A number or an object where text belongs would otherwise read as a missing field (or, in customer, be
+        // dropped without a word): named with what was sent instead.
+        if (NotText(root, "", "eventId", "customerId", "type", "occurredAt") is { } notText)
+        {
+            error = notText;
             return false;
         }
         var eventId = Text(root, "eventId");
@@ -87,6 +96,11 @@ public static partial class EventJson
                 error = "customer must be a JSON object";
                 return false;
             }
+            if (NotText(c, "customer.", "email", "firstName", "lastName", "locale", "timeZone") is { } notCustomerText)
+            {
+                error = notCustomerText;
+                return false;
+            }
             if (c.TryGetProperty("attributes", out var a) && a.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
             {
                 error = "customer.attributes must be a JSON object";
@@ -113,7 +127,7 @@ public static partial class EventJson
         };
         // The rules on the content (size limits, reserved types with rules of their own such as a survey answer's
         // metric and score) are the ingress's, applied here too, so the simulator's reader rejects what the worker rejects.
-        error = EventIngress.Validate(evt);
+        error = EventIngress.Validate(evt, limits);
         if (error is not null)
         {
             evt = null;
@@ -185,6 +199,26 @@ public static partial class EventJson
             return false;
         }
     }
+
+    /// <summary>The first of <paramref name="names"/> present with a value that is neither text nor null, described; or null.</summary>
+    private static string? NotText(JsonElement obj, string prefix, params string[] names)
+    {
+        foreach (var name in names)
+        {
+            if (obj.TryGetProperty(name, out var value) && value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+                return $"{prefix}{name} must be a string, not {Kind(value.ValueKind)}";
+        }
+        return null;
+    }
+
+    private static string Kind(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "true or false",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        _ => kind.ToString(),
+    };
 
     private static string? Text(JsonElement obj, string name) =>
         obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

@@ -78,7 +78,7 @@ public static class EndpointExtensions
             var rejected = 0;
             for (var i = 0; i < items.Count; i++)
             {
-                if (EventJson.TryRead(items[i], out var evt, out var error))
+                if (EventJson.TryRead(items[i], out var evt, out var error, ingress.Limits))
                 {
                     events.Add((i, evt!));
                     continue;

@@ -61,8 +61,8 @@ public sealed class EventLimitTests
     [Fact]
     public void Events_at_the_limits_are_taken()
     {
-        var attributes = string.Join(",", Enumerable.Range(0, EventLimits.MaxAttributeKeys).Select(i => $"\"k{i}\":{i}"));
-        Assert.True(EventJson.TryParse(Event(new string('e', EventLimits.MaxIdLength), "{\"note\":\"" + new string('x', 60_000) + "\"}", "{\"attributes\":{" + attributes + "}}"), out _, out var error), error);
+        var attributes = string.Join(",", Enumerable.Range(0, EventLimits.Default.MaxAttributeKeys).Select(i => $"\"k{i}\":{i}"));
+        Assert.True(EventJson.TryParse(Event(new string('e', EventLimits.Default.MaxIdLength), "{\"note\":\"" + new string('x', 60_000) + "\"}", "{\"attributes\":{" + attributes + "}}"), out _, out var error), error);
     }
 
     [Theory]
@@ -74,9 +74,9 @@ public sealed class EventLimitTests
     {
         var json = what switch
         {
-            "id" => Event(new string('e', EventLimits.MaxIdLength + 1)),
+            "id" => Event(new string('e', EventLimits.Default.MaxIdLength + 1)),
             "properties" => Event(properties: "{\"note\":\"" + new string('x', 70_000) + "\"}"),
-            "keys" => Event(customer: "{\"attributes\":{" + string.Join(",", Enumerable.Range(0, EventLimits.MaxAttributeKeys + 1).Select(i => $"\"k{i}\":{i}")) + "}}"),
+            "keys" => Event(customer: "{\"attributes\":{" + string.Join(",", Enumerable.Range(0, EventLimits.Default.MaxAttributeKeys + 1).Select(i => $"\"k{i}\":{i}")) + "}}"),
             _ => Event(customer: "{\"attributes\":{\"bio\":\"" + new string('x', 20_000) + "\"}}"),
         };
         Assert.False(EventJson.TryParse(json, out _, out var error));
