@@ -143,6 +143,12 @@ public sealed partial class EventIngress(GroupCommit commits, IJourneyCatalogSou
             missing.Add("occurredAt (or the zero date 0001-01-01)");
         if (missing.Count > 0)
             return $"missing required field(s) {string.Join(", ", missing)}";
+        // Ids and types go into log lines, headers and page titles: a newline in one would forge a log line.
+        foreach (var (name, value) in new[] { ("eventId", evt.EventId), ("customerId", evt.CustomerId), ("type", evt.Type) })
+        {
+            if (value.Where(char.IsControl).Select(c => (char?)c).FirstOrDefault() is { } control)
+                return $"{name} holds a control character (U+{(int)control:X4}); ids and types are one line of printable text";
+        }
         if (evt.Properties is { } p && p.ValueKind is not (System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Undefined or System.Text.Json.JsonValueKind.Null))
             return "properties must be a JSON object";
         return (limits ?? EventLimits.Default).Problem(evt) ?? Analysis.FeedbackEvent.Validate(evt);

@@ -56,6 +56,13 @@ public static partial class EventJson
             error = notText;
             return false;
         }
+        // JSON allows a name twice in one object and readers disagree on which one counts: two customer ids in one
+        // event are a publisher's bug, not a choice to make for it.
+        if (RepeatedName(root, "") is { } repeated)
+        {
+            error = $"{repeated} appears more than once in its object";
+            return false;
+        }
         var eventId = Text(root, "eventId");
         var customerId = Text(root, "customerId");
         var type = Text(root, "type");
@@ -136,18 +143,65 @@ public static partial class EventJson
         return true;
     }
 
-    /// <summary>A rejected event's id for its refusal, when it has a readable one (it may be the broken text itself).</summary>
+    /// <summary>
+    /// A rejected event's id for its refusal, when it has a readable one (it may be the broken text itself). Shown, not
+    /// kept: cut to <see cref="ShownIdLength"/> characters and with control characters written as escapes, because it
+    /// goes into a log line and the error queue's header (a 100 KB id does not fit an AMQP header frame, and a newline
+    /// in it would forge a log line).
+    /// </summary>
     public static string? EventIdOf(JsonElement item)
     {
         if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("eventId", out var id))
             return null;
+        string text;
         try
         {
-            return id.ToString();
+            text = id.ToString();
         }
         catch (InvalidOperationException)
         {
             return null;
+        }
+        if (text.Length > ShownIdLength)
+            text = string.Concat(text.AsSpan(0, ShownIdLength), "…");
+        if (!text.Any(char.IsControl))
+            return text;
+        var shown = new System.Text.StringBuilder(text.Length + 8);
+        foreach (var c in text)
+            shown.Append(char.IsControl(c) ? string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}") : c.ToString());
+        return shown.ToString();
+    }
+
+    /// <summary>How much of a rejected event's id its refusal shows.</summary>
+    public const int ShownIdLength = 200;
+
+    /// <summary>The path of the first property name that appears twice in one object, or null.</summary>
+    private static string? RepeatedName(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                HashSet<string>? seen = null;
+                foreach (var property in element.EnumerateObject())
+                {
+                    var name = property.Name;
+                    var at = path.Length == 0 ? name : $"{path}.{name}";
+                    if (!(seen ??= new HashSet<string>(StringComparer.Ordinal)).Add(name))
+                        return at;
+                    if (RepeatedName(property.Value, at) is { } found)
+                        return found;
+                }
+                return null;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (RepeatedName(item, $"{path}[{index++}]") is { } found)
+                        return found;
+                }
+                return null;
+            default:
+                return null;
         }
     }
 
