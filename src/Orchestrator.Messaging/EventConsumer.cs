@@ -45,6 +45,13 @@ public sealed partial class EventConsumer(EventIngress ingress, IntakeProgress p
 {
     public async Task Consume(ConsumeContext<UnreadEvent> context)
     {
+        // MassTransit hands an empty body on as if it were {}: named for what it is.
+        if (context.ReceiveContext.Body.Length == 0)
+        {
+            LogUnreadable(logger, "(no eventId)", EmptyMessage);
+            OrchestratorMetrics.Event(IngestStatus.Rejected);
+            throw Rejected(null, EmptyMessage);
+        }
         var json = context.Message.Json;
         if (!EventJson.TryRead(json, out var evt, out var error, ingress.Limits))
         {
@@ -71,6 +78,8 @@ public sealed partial class EventConsumer(EventIngress ingress, IntakeProgress p
 
     /// <summary>The name a partition's progress is kept under: its queue's name (the last segment of its address).</summary>
     internal static string IntakeSource(Uri inputAddress) => Uri.UnescapeDataString(inputAddress.Segments[^1].TrimEnd('/'));
+
+    private const string EmptyMessage = "the message is empty (0 bytes): The input does not contain any JSON tokens; an event is one JSON object";
 
     // The reason is HTTP's rejection message word for word; the error queue's MT-Fault-Message carries it.
     private static InvalidEventException Rejected(string? eventId, string reason) => new($"event {eventId ?? "(no eventId)"} rejected: {reason}");

@@ -79,7 +79,7 @@ def customer_of(n):
 GOOD = text(event("shape"))
 
 # --- Not JSON at all, or JSON with something wrong around or inside it -------------------------------------------
-add("json/empty-body", b"", reason="The input does not contain any JSON tokens")
+add("json/empty-body", b"", reason="does not contain any JSON tokens")
 add("json/whitespace-only", " \n\t ", reason="The input does not contain any JSON tokens")
 add("json/plain-text", "this is not json", reason="is an invalid JSON literal")
 add("json/xml", '<event id="1"/>', reason="'<' is an invalid start of a value")
@@ -90,23 +90,24 @@ add("json/trailing-garbage", GOOD + " xyz", reason="'x' is invalid after a singl
 add("json/trailing-comma-garbage", GOOD + ",", reason="',' is invalid after a single JSON value")
 add("json/two-objects", GOOD + GOOD, reason="'{' is invalid after a single JSON value")
 add("json/two-lines-jsonl", GOOD + "\n" + text(event("shape2")), reason="'{' is invalid after a single JSON value")
-add("json/trailing-comma-in-object", GOOD[:-1] + ",}", reason="trailing comma")
+# Comments and trailing commas are skipped, as MassTransit's reader skips them (EventJson.DocumentOptions).
+add("json/trailing-comma-in-object", text(event("comma"))[:-1] + ",}", expect="processed", customer=customer_of("comma"), outcomes=["entered", "waiting"])
 add("json/single-quotes", GOOD.replace('"', "'"), reason="''' is an invalid start of a property name")
 add("json/unquoted-keys", '{eventId:"x",customerId:"c",type:"t",occurredAt:"@NOW@"}', reason="'e' is an invalid start of a property name")
-add("json/line-comment", "// an event\n" + GOOD, reason="'/' is an invalid start of a value")
-add("json/block-comment", GOOD[:1] + "/* note */" + GOOD[1:], reason="'/' is an invalid start of a property name")
+add("json/line-comment", "// an event\n" + text(event("line-comment")), expect="processed", customer=customer_of("line-comment"), outcomes=["entered", "waiting"])
+add("json/block-comment", "{/* note */" + text(event("block-comment"))[1:], expect="processed", customer=customer_of("block-comment"), outcomes=["entered", "waiting"])
 add("json/nan", GOOD.replace("84.5", "NaN"), reason="'N' is an invalid start of a value")
 add("json/infinity", GOOD.replace("84.5", "Infinity"), reason="'I' is an invalid start of a value")
 add("json/leading-zero", GOOD.replace("84.5", "084.5"), reason="Invalid leading zero before '8'")
-add("json/hex-number", GOOD.replace("84.5", "0x54"), reason="'x' is invalid within a number")
+add("json/hex-number", GOOD.replace("84.5", "0x54"), reason="'x' is an invalid end of a number")
 add("json/unterminated-string", '{"eventId":"bad-@RUN@-unterminated', reason="LineNumber")
 add("json/raw-newline-in-string", GOOD.replace("Ann", "An\nn"), reason="is invalid within a JSON string")
 add("json/raw-tab-in-string", GOOD.replace("Ann", "An\tn"), reason="is invalid within a JSON string")
 add("json/raw-nul-in-string", GOOD.replace("Ann", "An\x00n").encode(), reason="is invalid within a JSON string")
 add("json/raw-nul-between-tokens", GOOD.replace(',"type"', ',\x00"type"').encode(), reason="is an invalid start of a property name")
 add("json/nul-bytes-only", b"\x00\x00\x00\x00", reason="is an invalid start of a value")
-add("json/invalid-escape", GOOD.replace("Ann", "A\\xnn"), reason="'x' is not valid after a backslash")
-add("json/short-unicode-escape", GOOD.replace("Ann", "A\\u12n"), reason="is not a valid hex digit")
+add("json/invalid-escape", GOOD.replace("Ann", "A\\xnn"), reason="'x' is an invalid escapable character within a JSON string")
+add("json/short-unicode-escape", GOOD.replace("Ann", "A\\u12n"), reason="is not a hex digit following '\\u' within a JSON string")
 add("json/missing-value", '{"eventId":,"customerId":"c","type":"t","occurredAt":"@NOW@"}', reason="',' is an invalid start of a value")
 add("json/missing-colon", '{"eventId" "x"}', reason="'\"' is invalid after a property name")
 add("json/lone-open-bracket", "[", reason="LineNumber")
@@ -114,15 +115,19 @@ add("json/lone-close-brace", "}", reason="'}' is an invalid start of a value")
 add("json/binary-garbage", bytes(range(0x80, 0xA0)), reason="is an invalid start of a value")
 add("json/utf16-le-with-bom", b"\xff\xfe" + GOOD.encode("utf-16-le"), reason="is an invalid start of a value")
 add("json/utf16-be", GOOD.encode("utf-16-be"), reason="is an invalid start of a value")
-add("json/utf32-le", GOOD.encode("utf-32-le"), reason="is an invalid start of a value")
-add("json/double-bom", b"\xef\xbb\xbf\xef\xbb\xbf" + GOOD.encode(), reason="is an invalid start of a value")
-add("json/bom-then-garbage", b"\xef\xbb\xbfnot json", reason="is an invalid JSON literal")
+add("json/utf32-le", GOOD.encode("utf-32-le"), reason="'0x00' is an invalid start of a property name")
+# A byte order mark: MassTransit's reader refuses it, so HTTP does too (RFC 8259 lets a parser do either).
+add("json/bom-then-event", b"\xef\xbb\xbf" + text(event("bom")).encode(), reason="0xEF")
+add("json/double-bom", b"\xef\xbb\xbf\xef\xbb\xbf" + GOOD.encode(), reason="0xEF")
+add("json/bom-then-garbage", b"\xef\xbb\xbfnot json", reason="0xEF")
 add("json/deep-nesting-in-properties", text(event("deep")).replace('"properties":{', '"properties":{"a":' + "[" * 100 + "]" * 100 + ",", 1), reason="maximum configured depth of 64")
 add("json/deep-nesting-10000", "[" * 10_000 + "]" * 10_000, reason="maximum configured depth of 64")
 add("json/deep-objects-at-root", '{"a":' * 80 + "1" + "}" * 80, reason="maximum configured depth of 64")
 
 # --- Not an event object --------------------------------------------------------------------------------------------
-add("shape/null", "null", reason="an event must be a JSON object")
+# Known gap: over AMQP a JSON null fails inside MassTransit's deserializer before the consumer reads it; it still lands
+# in the error queue, but with MassTransit's words.
+add("shape/null", "null", reason="an event must be a JSON object", amqp_reason="Operation is not valid due to the current state of the object")
 add("shape/true", "true", reason="an event must be a JSON object")
 add("shape/number", "42", reason="an event must be a JSON object")
 add("shape/string", '"cart.abandoned"', reason="an event must be a JSON object")
@@ -236,13 +241,13 @@ add("size/customerId-10000-emoji", text(event("len-emoji", customerId="\U0001F60
 add("size/properties-70kb", text(event("big-props", properties={"note": "x" * 70_000})), reason="properties are 70,011 characters of JSON; at most 65,536 are allowed")
 add("size/properties-many-keys", text(event("big-props-keys", properties={f"k{i}": i for i in range(10_000)})), reason="characters of JSON; at most 65,536 are allowed (Orchestrator:Intake:Limits:MaxPropertiesBytes)")
 add("size/customer-20kb-attribute", text(event("big-cust", customer={"email": "ann@example.com", "attributes": {"bio": "x" * 20_000}})), reason="at most 16,384 are allowed (Orchestrator:Intake:Limits:MaxCustomerBytes")
-add("size/customer-200kb-attribute", text(event("big-cust-200k", customer={"attributes": {"bio": "x" * 200_000}})), reason="customer is 200,0")
+add("size/customer-200kb-attribute", text(event("big-cust-200k", customer={"attributes": {"bio": "x" * 200_000}})), reason="customer is 200,1")
 add("size/customer-huge-firstName", text(event("big-name", customer={"firstName": "A" * 100_000})), reason="at most 16,384 are allowed")
 add("size/attributes-201-keys", text(event("keys-201", customer={"attributes": {f"k{i}": i for i in range(201)}})), reason="customer.attributes has 201 keys; at most 200 are allowed (Orchestrator:Intake:Limits:MaxAttributeKeys)")
 add("size/attributes-20000-keys", text(event("keys-20k", customer={"attributes": {f"k{i}": 1 for i in range(20_000)}})), reason="customer.attributes has 20,000 keys")
 # At the limits: taken.
-add("size/ids-of-200", text(event("x", eventId="e" * 192 + "-@RUN@", customerId="c" * 192 + "-@RUN@")), expect="processed",
-    customer="c" * 192 + "-@RUN@", outcomes=["entered", "waiting"])
+add("size/ids-of-200", text(event("x", eventId="e" * 190 + "-@RUN@", customerId="c" * 190 + "-@RUN@")), expect="processed",
+    customer="c" * 190 + "-@RUN@", outcomes=["entered", "waiting"])
 add("size/attributes-200-keys", text(event("keys-200", customer={"attributes": {f"k{i}": i for i in range(200)}})), expect="processed",
     customer=customer_of("keys-200"), outcomes=["entered", "waiting"])
 
@@ -280,19 +285,21 @@ for kind, email in [("no-at", "not-an-email"), ("no-domain", "ann@"), ("no-local
 for kind, zone in [("mars", "Mars/Olympus_Mons"), ("offset", "+01:00"), ("windows-name", "W. Europe Standard Time"), ("lowercase", "europe/amsterdam"), ("empty", "")]:
     add(f"odd/invalid-time-zone-{kind}", text(event(f"zone-{kind}", customer={"email": "ann@example.com", "timeZone": zone})),
         expect="processed", customer=customer_of(f"zone-{kind}"), outcomes=["entered", "waiting"])
-add("odd/bom-then-event", b"\xef\xbb\xbf" + text(event("bom")).encode(), expect="processed", customer=customer_of("bom"), outcomes=["entered", "waiting"])
 add("odd/escaped-nul-in-first-name", text(event("nul-name", customer={"email": "ann@example.com", "firstName": "An\x00n"})),
     expect="processed", customer=customer_of("nul-name"), outcomes=["entered", "waiting"])
 add("odd/cart-without-cartId", text(event("no-cart", properties={"total": 84.5})), expect="processed", customer=customer_of("no-cart"))
 add("odd/total-as-text", text(event("total-text", properties={"cartId": "k-t", "total": "84.5"})), expect="processed", customer=customer_of("total-text"))
 add("odd/cartId-object", text(event("cart-obj", properties={"cartId": {"id": 1}, "total": 84.5})), expect="processed", customer=customer_of("cart-obj"))
 add("odd/small-cart", text(event("small", properties={"cartId": "k-s", "total": 5})), expect="processed", customer=customer_of("small"), outcomes=[])
-add("odd/nested-junk-properties", text(event("junk", properties={"cartId": "k-j", "total": 84.5, "junk": [[[[{"a": [None, True, 1e308, -0.0, {"": ""}]}]]]]})),
+add("odd/nested-junk-properties", text(event("junk", properties={"cartId": "k-j", "total": 84.5, "junk": [[[[{"a": [None, True, 1e-9, -0.0, {"": ""}]}]]]]})),
     expect="processed", customer=customer_of("junk"), outcomes=["entered", "waiting"])
 add("odd/nesting-at-depth-60", text(event("depth60")).replace('"properties":{', '"properties":{"a":' + "[" * 60 + "]" * 60 + ",", 1),
     expect="processed", customer=customer_of("depth60"), outcomes=["entered", "waiting"])
-add("odd/huge-number", text(event("bignum", properties={"cartId": "k-b", "total": 1})).replace('"total":1', '"total":1' + "0" * 400),
-    expect="processed", customer=customer_of("bignum"))
+# Journeys compute in decimal: a number beyond it would fail every decision that reads it.
+add("numbers/huge-total", text(event("bignum", properties={"cartId": "k-b", "total": 1})).replace('"total":1', '"total":1' + "0" * 400),
+    reason="properties.total is the number 1000000000000000000000000000000000000000…, beyond the ±7.9e28")
+add("numbers/1e308-attribute", text(event("big-attr", customer={"attributes": {"ltv": 1e308}})), reason="customer.attributes.ltv is the number 1e+308")
+add("numbers/minus-1e30-in-array", text(event("neg-arr", properties={"cartId": "k-n", "total": 5, "items": [1, -1e30]})), reason="properties.items[1] is the number -1e+30")
 add("odd/unknown-top-level-fields", text({**event("extra"), "source": "shop", "version": 2, "tags": ["a"]}), expect="processed",
     customer=customer_of("extra"), outcomes=["entered", "waiting"])
 add("odd/null-properties-and-customer", text(event("nulls", type="page.viewed", properties=None, customer=None)), expect="processed",

@@ -12,6 +12,12 @@ public static partial class EventJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
 
+    /// <summary>
+    /// How a body or a line is parsed into JSON, for every way in: comments and a trailing comma are skipped, as
+    /// MassTransit's reader skips them in AMQP messages, so that HTTP, AMQP and event files take the same texts.
+    /// </summary>
+    public static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
     // ISO 8601 with the offset written out (Z or +01:00): a time without one means a different instant on every
     // publisher's machine, and "03/02/2026" a different day in every country.
     [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
@@ -23,7 +29,7 @@ public static partial class EventJson
         evt = null;
         try
         {
-            using var document = JsonDocument.Parse(json);
+            using var document = JsonDocument.Parse(json, DocumentOptions);
             return TryRead(document.RootElement, out evt, out error, limits);
         }
         catch (JsonException ex)
@@ -58,9 +64,9 @@ public static partial class EventJson
         }
         // JSON allows a name twice in one object and readers disagree on which one counts: two customer ids in one
         // event are a publisher's bug, not a choice to make for it.
-        if (RepeatedName(root, "") is { } repeated)
+        if (Unusable(root, "") is { } unusable)
         {
-            error = $"{repeated} appears more than once in its object";
+            error = unusable;
             return false;
         }
         var eventId = Text(root, "eventId");
@@ -175,8 +181,12 @@ public static partial class EventJson
     /// <summary>How much of a rejected event's id its refusal shows.</summary>
     public const int ShownIdLength = 200;
 
-    /// <summary>The path of the first property name that appears twice in one object, or null.</summary>
-    private static string? RepeatedName(JsonElement element, string path)
+    /// <summary>
+    /// The first name that appears twice in one object, or number journeys cannot compute with, described; or null.
+    /// Journeys compute in decimal (at most about 7.9e28): a larger number would fail every decision that reads it,
+    /// and in a profile attribute every later decision of the customer.
+    /// </summary>
+    private static string? Unusable(JsonElement element, string path)
     {
         switch (element.ValueKind)
         {
@@ -187,8 +197,8 @@ public static partial class EventJson
                     var name = property.Name;
                     var at = path.Length == 0 ? name : $"{path}.{name}";
                     if (!(seen ??= new HashSet<string>(StringComparer.Ordinal)).Add(name))
-                        return at;
-                    if (RepeatedName(property.Value, at) is { } found)
+                        return $"{at} appears more than once in its object";
+                    if (Unusable(property.Value, at) is { } found)
                         return found;
                 }
                 return null;
@@ -196,10 +206,13 @@ public static partial class EventJson
                 var index = 0;
                 foreach (var item in element.EnumerateArray())
                 {
-                    if (RepeatedName(item, $"{path}[{index++}]") is { } found)
+                    if (Unusable(item, $"{path}[{index++}]") is { } found)
                         return found;
                 }
                 return null;
+            case JsonValueKind.Number when !element.TryGetDecimal(out _):
+                var raw = element.GetRawText();
+                return $"{path} is the number {(raw.Length > 40 ? raw[..40] + "…" : raw)}, beyond the ±7.9e28 journeys can compute with";
             default:
                 return null;
         }

@@ -54,7 +54,14 @@ public static class EndpointExtensions
         JsonDocument document;
         try
         {
-            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // A byte order mark is refused as AMQP refuses it (MassTransit's reader does not skip one), so both ways in
+            // take the same bytes; the JSON reader here would skip it.
+            var start = await request.BodyReader.ReadAtLeastAsync(Utf8Bom.Length, cancellationToken).ConfigureAwait(false);
+            var startsWithBom = start.Buffer.Length >= Utf8Bom.Length && System.Buffers.BuffersExtensions.ToArray(start.Buffer.Slice(0, Utf8Bom.Length)).AsSpan().SequenceEqual(Utf8Bom);
+            request.BodyReader.AdvanceTo(start.Buffer.Start);
+            if (startsWithBom)
+                return Results.Problem("the body is not valid JSON: it starts with a byte order mark (0xEF 0xBB 0xBF); send UTF-8 without one", statusCode: StatusCodes.Status400BadRequest);
+            document = await JsonDocument.ParseAsync(request.Body, EventJson.DocumentOptions, cancellationToken).ConfigureAwait(false);
         }
         catch (JsonException ex)
         {
@@ -111,6 +118,8 @@ public static class EndpointExtensions
             return Results.Json(batch ? results : results[0], statusCode: status);
         }
     }
+
+    private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
 
     /// <summary>
     /// 503 with Retry-After: the database cannot record events now. A batch's answer lists the events taken (committed,

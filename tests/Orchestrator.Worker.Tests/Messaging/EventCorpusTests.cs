@@ -79,8 +79,8 @@ public sealed class EventCorpusTests : IAsyncLifetime
                 if (!Contains(message, c.Reason))
                     problems.Add($"HTTP {c.Name}: reason '{message}' does not say '{c.Reason}'");
                 // A single event refused by the reader: the error queue carries this reason word for word.
-                if (answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty("status", out var s) && s.GetString() == "rejected")
-                    httpReasons[c.Name] = http.Neutral($"event {(answer.GetProperty("eventId").GetString() ?? "(no eventId)")} rejected: {message}");
+                if (answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String && s.GetString() == "rejected")
+                    httpReasons[c.Name] = http.Neutral($"event {(answer.GetProperty("eventId") is { ValueKind: JsonValueKind.String } id ? id.GetString() : "(no eventId)")} rejected: {message}");
             }
             else
             {
@@ -177,6 +177,8 @@ public sealed class EventCorpusTests : IAsyncLifetime
             + $"{decided} of {goodIds.Count * 2} good events decided; worker {(Worker.HasExited ? "DIED" : "alive")}";
         _output.WriteLine(summary);
         Console.WriteLine(summary);
+        if (problems.Count > 0)
+            _output.WriteLine(Worker.Output);
         Assert.False(Worker.HasExited, Worker.Output);
         Assert.DoesNotContain("Unhandled exception", Worker.Output, StringComparison.Ordinal);
         Assert.True(problems.Count == 0, $"{problems.Count} problems:\n" + string.Join("\n", problems.Select(Shorten)));
@@ -209,7 +211,7 @@ public sealed class EventCorpusTests : IAsyncLifetime
     private static (string? Status, string? Message) Answer(JsonElement answer) => answer.ValueKind switch
     {
         JsonValueKind.Object when answer.TryGetProperty("detail", out var detail) => ("problem", detail.GetString()),
-        JsonValueKind.Object => (answer.TryGetProperty("status", out var s) ? s.GetString() : null, answer.TryGetProperty("message", out var m) ? m.GetString() : null),
+        JsonValueKind.Object => (answer.TryGetProperty("status", out var s) ? s.ToString() : null, answer.TryGetProperty("message", out var m) ? m.GetString() : null),
         JsonValueKind.Array => ("batch", string.Join(" | ", answer.EnumerateArray().Select(a => Answer(a).Message))),
         _ => (null, answer.ToString()),
     };
@@ -266,7 +268,7 @@ public sealed class EventCorpusTests : IAsyncLifetime
         public string EventIdOf(CorpusCase c)
         {
             var text = Encoding.UTF8.GetString(Body(c)).TrimStart('\uFEFF');
-            return JsonDocument.Parse(text).RootElement.GetProperty("eventId").GetString()!;
+            return JsonDocument.Parse(text, Core.Processing.EventJson.DocumentOptions).RootElement.GetProperty("eventId").GetString()!;
         }
 
         public string GoodEventId(int i) => $"good-{_tag}-{i}";
