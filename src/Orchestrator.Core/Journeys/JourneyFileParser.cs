@@ -55,8 +55,7 @@ public static partial class JourneyLoader
             {
                 // YamlDotNet 16 fails this way on some unclosed flow collections ('{ a: b' up to the end of the file).
                 var last = parser.LastEnd;
-                Error(new SourceLocation(file, (int)last.Line, (int)last.Column),
-                    "this is not valid YAML after this point: check that every '{' and '[' is closed and every quote ends");
+                Error(new SourceLocation(file, (int)last.Line, (int)last.Column), TrackingParser.LostMessage);
                 return null;
             }
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)

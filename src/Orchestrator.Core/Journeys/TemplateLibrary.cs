@@ -109,13 +109,20 @@ internal sealed class TemplateLibrary
     private void ParseFrontMatter(string path, string frontMatter, ref IFluidTemplate? subject, ref IFluidTemplate? from, ref IFluidTemplate? preheader)
     {
         var stream = new YamlStream();
+        var parser = new TrackingParser(new Parser(new StringReader(frontMatter)));
         try
         {
-            stream.Load(new StringReader(frontMatter));
+            stream.Load(parser);
         }
         catch (YamlException ex)
         {
             Error(path, (int)ex.Start.Line + 1, (int)ex.Start.Column, $"the front matter is not valid YAML: {ex.Message}");
+            return;
+        }
+        catch (InvalidOperationException)
+        {
+            // The front matter starts on the file's second line.
+            Error(path, Math.Max(1, (int)parser.LastEnd.Line) + 1, Math.Max(1, (int)parser.LastEnd.Column), $"the front matter: {TrackingParser.LostMessage}");
             return;
         }
         if (stream.Documents.Count == 0)

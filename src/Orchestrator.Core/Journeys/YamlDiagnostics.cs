@@ -78,21 +78,28 @@ public static partial class JourneyLoader
                 return "put quotes around a value that contains ': ', and indent the keys of one mapping to the same column";
             return "check the indentation (spaces only; items of one list or mapping start in the same column), quotes and brackets on this line and the one before";
         }
+    }
+}
 
-        /// <summary>Remembers where the last YAML event ended, to place errors that YamlDotNet reports without a position.</summary>
-        private sealed class TrackingParser(IParser inner) : IParser
-        {
-            public Mark LastEnd { get; private set; } = Mark.Empty;
+/// <summary>
+/// Remembers where the last YAML event ended, to place errors that YamlDotNet reports without a position: YamlDotNet 16
+/// throws <see cref="InvalidOperationException"/> on some unclosed flow collections ('{ a: b' or '[a' up to the end of
+/// the text). Journey files and templates' front matter both read YAML through it.
+/// </summary>
+internal sealed class TrackingParser(IParser inner) : IParser
+{
+    /// <summary>What to say at <see cref="LastEnd"/> when YamlDotNet failed without a position.</summary>
+    public const string LostMessage = "this is not valid YAML after this point: check that every '{' and '[' is closed and every quote ends";
 
-            public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
+    public Mark LastEnd { get; private set; } = Mark.Empty;
 
-            public bool MoveNext()
-            {
-                var moved = inner.MoveNext();
-                if (inner.Current is { } current)
-                    LastEnd = current.End;
-                return moved;
-            }
-        }
+    public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
+
+    public bool MoveNext()
+    {
+        var moved = inner.MoveNext();
+        if (inner.Current is { } current)
+            LastEnd = current.End;
+        return moved;
     }
 }
