@@ -172,6 +172,28 @@ public sealed class OutboxDispatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task A_send_put_back_because_the_cap_could_not_be_judged_has_spent_no_attempt()
+    {
+        await using var server = await SmtpTestServer.StartAsync();
+        using var dispatcher = Dispatcher(TestEmails.Options(server.Port), out var sender,
+            new SendingOptions { FrequencyCap = new FrequencyCapOptions { Count = 3, Period = "1d" } });
+        await using var _ = sender;
+        _outbox.Enqueue(TestEmails.Create("d0012"), Start);
+        _outbox.FailingHandOffs = 1;
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _outbox.Calls.Any(c => c.Operation == "retry"));
+        Assert.Equal(0, _outbox.AttemptsOf("d0012")); // the mail server was not tried
+        await WaitUntil(() => _outbox.StatusOf("d0012") == "sent", advance: Poll);
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        var retry = _outbox.Calls.Single(c => c.Operation == "retry");
+        Assert.StartsWith("hand-off check failed: database is locked", retry.Reason, StringComparison.Ordinal);
+        Assert.Equal(["claim", "retry", "claim", "sent"], _outbox.Calls.Select(c => c.Operation));
+        Assert.Equal(0, _outbox.AttemptsOf("d0012"));
+    }
+
+    [Fact]
     public async Task Wake_sends_a_new_email_without_waiting_for_the_poll_interval()
     {
         await using var server = await SmtpTestServer.StartAsync();

@@ -118,8 +118,21 @@ internal sealed class SqliteTestOutbox : IOutbox, IDisposable
     public Task RetryLaterAsync(EmailToSend email, string reason, DateTimeOffset retryAt, bool attempted, CancellationToken cancellationToken) =>
         RecordAsync(email, "queued", reason, retryAt, () => _outbox.RetryLaterAsync(email, reason, retryAt, attempted, cancellationToken), "retry");
 
-    public Task<IReadOnlyList<HandOff>> HandOffsAsync(string customerId, DateTimeOffset since, CancellationToken cancellationToken) =>
-        _outbox.HandOffsAsync(customerId, since, cancellationToken);
+    public Task<IReadOnlyList<HandOff>> HandOffsAsync(string customerId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (FailingHandOffs > 0)
+            {
+                FailingHandOffs--;
+                throw new IOException("database is locked");
+            }
+        }
+        return _outbox.HandOffsAsync(customerId, since, cancellationToken);
+    }
+
+    /// <summary>How many of the next reads of the hand-offs (the frequency cap's count) fail, before they work again.</summary>
+    public int FailingHandOffs { get; set; }
 
     public Task DeferAsync(EmailToSend email, SendDeferral deferral, DateTimeOffset now, CancellationToken cancellationToken) =>
         RecordAsync(email, "queued", deferral.Reason, now, async () =>
