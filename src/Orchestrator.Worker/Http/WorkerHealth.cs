@@ -35,10 +35,10 @@ internal sealed class WorkerHealth(JourneyCatalogHost journeys, JourneyStorage s
 
     /// <summary>Healthy while hand-offs are accepted, or none was tried ("idle"); degraded once they have failed for
     /// longer than <see cref="HealthOptions.SmtpFailingForSeconds"/> or <see cref="HealthOptions.SmtpFailuresInARow"/> times in a row.</summary>
-    public HealthCheckResult JudgeMailServer(MailServerSnapshot server)
+    public HealthCheckResult JudgeMailServer(MailServerSnapshot server) => JudgeMailServer(server, options.Value, time.GetUtcNow());
+
+    internal static HealthCheckResult JudgeMailServer(MailServerSnapshot server, HealthOptions o, DateTimeOffset now)
     {
-        var o = options.Value;
-        var now = time.GetUtcNow();
         var accepted = server.LastSuccessAt is { } success ? $"last accepted a mail {Ago(success, now)}" : "has accepted no mail since the start";
         if (server.IsIdle)
             return HealthCheckResult.Healthy("idle: nothing handed to the mail server since the start");
@@ -65,9 +65,11 @@ internal sealed class WorkerHealth(JourneyCatalogHost journeys, JourneyStorage s
     }
 
     /// <summary>Degraded when the oldest due send has waited longer than <see cref="HealthOptions.OutboxWaitSeconds"/>.</summary>
-    public HealthCheckResult JudgeOutbox(Backlog backlog)
+    public HealthCheckResult JudgeOutbox(Backlog backlog) => JudgeOutbox(backlog, options.Value);
+
+    internal static HealthCheckResult JudgeOutbox(Backlog backlog, HealthOptions o)
     {
-        var limit = options.Value.OutboxWaitSeconds;
+        var limit = o.OutboxWaitSeconds;
         var wait = backlog.OldestDueSendWait;
         var numbers = $"{backlog.QueuedSends} queued, {backlog.DueSends} due" + (backlog.DueSends > 0 ? $", the oldest due waiting {wait.TotalSeconds:0} s" : "");
         return wait > TimeSpan.FromSeconds(limit)
@@ -76,9 +78,11 @@ internal sealed class WorkerHealth(JourneyCatalogHost journeys, JourneyStorage s
     }
 
     /// <summary>Degraded when the oldest due wakeup is later than <see cref="HealthOptions.WakeupLatenessSeconds"/>.</summary>
-    public HealthCheckResult JudgeWakeups(Backlog backlog)
+    public HealthCheckResult JudgeWakeups(Backlog backlog) => JudgeWakeups(backlog, options.Value);
+
+    internal static HealthCheckResult JudgeWakeups(Backlog backlog, HealthOptions o)
     {
-        var limit = options.Value.WakeupLatenessSeconds;
+        var limit = o.WakeupLatenessSeconds;
         var late = backlog.OldestDueWakeupLateness;
         var numbers = $"{backlog.DueWakeups} due" + (backlog.DueWakeups > 0 ? $", the oldest {late.TotalSeconds:0} s late" : "");
         return late > TimeSpan.FromSeconds(limit)
