@@ -122,6 +122,21 @@ public sealed partial class OperationsHealthTests : IDisposable
         Assert.Equal(0, Gauge(await worker.Http.GetStringAsync("/metrics"), "orchestrator_smtp_consecutive_failures"));
     }
 
+    [Fact]
+    public async Task Health_limits_out_of_range_stop_the_worker_naming_each()
+    {
+        await WriteJourneyAsync();
+        var settings = _folder.Settings(ExternalProcess.FreePort());
+        settings["Orchestrator__Health__SmtpFailuresInARow"] = "0";
+        settings["Orchestrator__Health__BacklogCacheSeconds"] = "-1";
+
+        var (exit, output) = await WorkerProcess.RunToExitAsync(_folder.Path, settings, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(3, exit);
+        Assert.Contains("Orchestrator:Health:SmtpFailuresInARow: The field SmtpFailuresInARow must be between 1 and 100000.", output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Health:BacklogCacheSeconds: The field BacklogCacheSeconds must be between 0 and 300.", output, StringComparison.Ordinal);
+    }
+
     private T Track<T>(T process) where T : IDisposable
     {
         _processes.Add(process);
