@@ -49,6 +49,9 @@ public sealed partial class OutboxDispatcher : BackgroundService
         _logger = logger;
     }
 
+    /// <summary>What the hand-offs so far say of the mail server, for health.</summary>
+    public MailServerState MailServer { get; } = new();
+
     /// <summary>Looks at the outbox now instead of at the end of the current poll interval. Cheap; call freely.</summary>
     public void Wake()
     {
@@ -247,6 +250,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
             // IEmailSender reports failures as results; a throw is a bug, treated as transient so the email is not lost.
             result = new SendResult(SendStatus.TransientFailure, $"{ex.GetType().Name}: {ex.Message}");
         }
+        MailServer.Record(result, _time.GetUtcNow());
 
         // The mail server's answer is a fact: a database that cannot record it now (full, locked) is asked again for a
         // while, so a send known to be sent or refused is recorded as such instead of becoming 'unknown'.
