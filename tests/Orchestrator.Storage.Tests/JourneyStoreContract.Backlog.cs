@@ -33,10 +33,10 @@ public abstract partial class JourneyStoreContract
         Assert.Equal((4L, 2L, T0), (earlier.QueuedSends, earlier.DueSends, earlier.OldestDueSendAt));
 
         // Claimed (being sent), sent, and queued again for later: none of them due now.
-        var claimed = await Storage.Outbox.ClaimAsync("worker-1", now, 10, None);
+        var claimed = await ClaimEmailsAsync("worker-1", now, 10, None);
         Assert.Equal(4, claimed.Count);
         await Storage.Outbox.MarkSentAsync(claimed.Single(e => e.SendKey == "k-1"), now, None);
-        await Storage.Outbox.RetryLaterAsync(claimed.Single(e => e.SendKey == "k-2"), "421 try later", now.AddHours(1), None);
+        await Storage.Outbox.RetryLaterAsync(claimed.Single(e => e.SendKey == "k-2"), "421 try later", now.AddHours(1), attempted: true, None);
         await Storage.Outbox.MarkFailedAsync(claimed.Single(e => e.SendKey == "k-3"), "550 no", now, None);
         var after = await Storage.Backlog.ReadBacklogAsync(now, None);
         Assert.Equal(new Backlog(now, 1, 0, null, 0, null), after);
