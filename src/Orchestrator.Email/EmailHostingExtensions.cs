@@ -12,7 +12,8 @@ public static class EmailHostingExtensions
     /// <summary>
     /// Email delivery: <see cref="EmailOptions"/> from <c>Orchestrator:Email</c> (validated at start), an
     /// <see cref="IEmailSender"/> (SMTP when a host is configured, else the pickup folder) and the
-    /// <see cref="OutboxDispatcher"/> hosted service, which needs the <see cref="IOutbox"/> of a storage adapter.
+    /// <see cref="OutboxDispatcher"/> hosted service, which needs the <see cref="IOutbox"/> of a storage adapter and the
+    /// <see cref="SendingOptions"/> the engine's host binds (their frequency cap is judged again at hand-off).
     /// </summary>
     public static IHostApplicationBuilder AddEmail(this IHostApplicationBuilder builder)
     {
@@ -30,8 +31,6 @@ public static class EmailHostingExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EmailOptions>, EmailOptionsValidator>());
-        // The fallback From for emails whose template names none; binding a section twice is harmless.
-        services.AddOptions<SendingOptions>().BindConfiguration(SendingOptions.SectionName);
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SmtpEmailSender>();

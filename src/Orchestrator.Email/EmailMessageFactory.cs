@@ -6,7 +6,7 @@ using Orchestrator.Core.Ports;
 namespace Orchestrator.Email;
 
 /// <summary>Turns an <see cref="EmailToSend"/> into the MIME message that SMTP sends and the pickup folder stores.</summary>
-internal sealed class EmailMessageFactory(EmailOptions options, string defaultFrom, TimeProvider time)
+internal sealed class EmailMessageFactory(EmailOptions options, TimeProvider time)
 {
     private readonly DkimSigning? _dkim = DkimSigning.For(options);
 
@@ -18,7 +18,8 @@ internal sealed class EmailMessageFactory(EmailOptions options, string defaultFr
     public MimeMessage Create(EmailToSend email)
     {
         var message = new MimeMessage();
-        message.From.Add(Mailbox(email.From ?? defaultFrom));
+        // The engine gave the email its From (the template's or SendingOptions.DefaultFrom): there is no second default here.
+        message.From.Add(Mailbox(email.From ?? throw new ArgumentException($"send '{email.SendKey}' has no From", nameof(email))));
         message.To.Add(Mailbox(email.To));
         message.Subject = email.Subject;
         message.Date = time.GetUtcNow();

@@ -92,7 +92,10 @@ public sealed class EmailOptions
     /// <summary>Whether mail is DKIM-signed.</summary>
     public bool SignsDkim => !string.IsNullOrEmpty(DkimDomain);
 
-    /// <summary>Attempts per email (first try included) before a transient failure becomes <c>failed</c>. Default 5.</summary>
+    /// <summary>
+    /// Attempts per email (first try included) before a transient failure becomes <c>failed</c>. Default 5. Counted in
+    /// the outbox, so a restart or another worker continues the count.
+    /// </summary>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 5;
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -40,11 +39,6 @@ public sealed partial class OutboxDispatcher : BackgroundService
     // SemaphoreSlim holds nothing to free.
     private readonly SemaphoreSlim _wake = new(0, 1);
 
-    // Attempts per send key, in this process only: the port hands out EmailToSend without its attempt count.
-    // The storage's outbox counts attempts as well; until the port exposes that, a restart starts the count anew.
-    private readonly ConcurrentDictionary<string, Attempts> _attempts = new(StringComparer.Ordinal);
-    private DateTimeOffset _nextPrune;
-
     public OutboxDispatcher(IOutbox outbox, IEmailSender sender, IOptions<EmailOptions> options, IOptions<SendingOptions> sending, TimeProvider time, ILogger<OutboxDispatcher> logger)
     {
         _outbox = outbox;
@@ -54,6 +48,9 @@ public sealed partial class OutboxDispatcher : BackgroundService
         _time = time;
         _logger = logger;
     }
+
+    /// <summary>What the hand-offs so far say of the mail server, for health.</summary>
+    public MailServerState MailServer { get; } = new();
 
     /// <summary>Looks at the outbox now instead of at the end of the current poll interval. Cheap; call freely.</summary>
     public void Wake()
@@ -83,7 +80,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
                     await SweepAbandonedAsync(stoppingToken).ConfigureAwait(false);
                     nextSweep = _time.GetUtcNow() + SweepInterval;
                 }
-                IReadOnlyList<EmailToSend> batch;
+                IReadOnlyList<ClaimedSend> batch;
                 try
                 {
                     batch = await _outbox.ClaimAsync(_options.WorkerId, _time.GetUtcNow(), _options.BatchSize, stoppingToken).ConfigureAwait(false);
@@ -97,7 +94,6 @@ public sealed partial class OutboxDispatcher : BackgroundService
 
                 if (batch.Count == 0)
                 {
-                    PruneAttempts();
                     await WaitForWorkAsync(stoppingToken).ConfigureAwait(false);
                     continue;
                 }
@@ -105,7 +101,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 // A full batch means more are probably due: claim again at once. Sends are not cancelled on shutdown
                 // (see DeliverAsync), so this finishes within the SMTP timeouts.
                 await Parallel.ForEachAsync(allowed, new ParallelOptions { MaxDegreeOfParallelism = _options.PoolSize },
-                    async (email, _) => await DeliverAsync(email).ConfigureAwait(false)).ConfigureAwait(false);
+                    async (claimed, _) => await DeliverAsync(claimed).ConfigureAwait(false)).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -176,12 +172,12 @@ public sealed partial class OutboxDispatcher : BackgroundService
     /// judged in the batch's order (oldest first), each one let go counting against the cap of the next. Not
     /// cancellable, like delivery: a claimed send is best put back or sent, not left 'sending'.
     /// </summary>
-    private async Task<List<EmailToSend>> HoldWhatTheRulesHoldAsync(IReadOnlyList<EmailToSend> batch)
+    private async Task<List<ClaimedSend>> HoldWhatTheRulesHoldAsync(IReadOnlyList<ClaimedSend> batch)
     {
         var now = _time.GetUtcNow();
-        var claimed = batch.Select(e => e.SendKey).ToHashSet(StringComparer.Ordinal);
-        var allowed = new List<EmailToSend>(batch.Count);
-        foreach (var sends in batch.GroupBy(e => e.CustomerId, StringComparer.Ordinal))
+        var claimed = batch.Select(c => c.Email.SendKey).ToHashSet(StringComparer.Ordinal);
+        var allowed = new List<ClaimedSend>(batch.Count);
+        foreach (var sends in batch.GroupBy(c => c.Email.CustomerId, StringComparer.Ordinal))
         {
             List<DateTimeOffset> handedOff;
             try
@@ -194,16 +190,17 @@ public sealed partial class OutboxDispatcher : BackgroundService
             {
                 // Without the count the cap cannot be judged: the customer's sends wait, as after a transient failure.
                 LogOutboxError(ex, "read hand-offs");
-                foreach (var email in sends)
-                    await RetryAfterOutboxErrorAsync(email, ex).ConfigureAwait(false);
+                foreach (var send in sends)
+                    await RetryAfterOutboxErrorAsync(send.Email, ex).ConfigureAwait(false);
                 continue;
             }
-            foreach (var email in sends)
+            foreach (var send in sends)
             {
+                var email = send.Email;
                 var deferral = SendRules.Judge(email.SendWindow, LocalClock.ZoneFor(email.TimeZone, null).Zone, _cap, handedOff, now);
                 if (deferral is null)
                 {
-                    allowed.Add(email);
+                    allowed.Add(send);
                     handedOff.Add(now);
                     continue;
                 }
@@ -227,7 +224,8 @@ public sealed partial class OutboxDispatcher : BackgroundService
     {
         try
         {
-            await _outbox.RetryLaterAsync(email, $"hand-off check failed: {error.Message}", _time.GetUtcNow() + OutboxErrorDelay, CancellationToken.None).ConfigureAwait(false);
+            // Not an attempt: the mail server was not tried, so a database that is down for a while costs no retries.
+            await _outbox.RetryLaterAsync(email, $"hand-off check failed: {error.Message}", _time.GetUtcNow() + OutboxErrorDelay, attempted: false, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -237,10 +235,11 @@ public sealed partial class OutboxDispatcher : BackgroundService
 
     // Deliberately not cancellable: once claimed, a send is best finished and recorded, because one cut off in
     // the middle stays 'sending' and becomes 'unknown' at the next start. The SMTP timeouts bound how long it takes.
-    private async Task DeliverAsync(EmailToSend email)
+    private async Task DeliverAsync(ClaimedSend claimed)
     {
-        var attempt = _attempts.AddOrUpdate(email.SendKey, _ => new Attempts(1, _time.GetUtcNow()),
-            (_, previous) => new Attempts(previous.Count + 1, _time.GetUtcNow())).Count;
+        var email = claimed.Email;
+        // Counted in the outbox, not here: a restart or another worker continues the count instead of starting it anew.
+        var attempt = claimed.Attempts + 1;
         SendResult result;
         try
         {
@@ -251,6 +250,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
             // IEmailSender reports failures as results; a throw is a bug, treated as transient so the email is not lost.
             result = new SendResult(SendStatus.TransientFailure, $"{ex.GetType().Name}: {ex.Message}");
         }
+        MailServer.Record(result, _time.GetUtcNow());
 
         // The mail server's answer is a fact: a database that cannot record it now (full, locked) is asked again for a
         // while, so a send known to be sent or refused is recorded as such instead of becoming 'unknown'.
@@ -290,7 +290,6 @@ public sealed partial class OutboxDispatcher : BackgroundService
         {
             case SendStatus.Sent:
                 await _outbox.MarkSentAsync(email, now, CancellationToken.None).ConfigureAwait(false);
-                _attempts.TryRemove(email.SendKey, out _);
                 LogSent(email.SendKey, email.JourneyId, email.StepId, attempt);
                 OrchestratorMetrics.Send("sent");
                 break;
@@ -299,7 +298,6 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 await _outbox.MarkFailedAsync(email, reason, now, CancellationToken.None).ConfigureAwait(false);
                 if (result.MailboxUnknown)
                     await _outbox.SuppressAddressAsync(email, reason, now, CancellationToken.None).ConfigureAwait(false);
-                _attempts.TryRemove(email.SendKey, out _);
                 LogFailed(email.SendKey, email.JourneyId, email.StepId, attempt, reason);
                 OrchestratorMetrics.Send("failed");
                 break;
@@ -309,14 +307,13 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 {
                     var gaveUp = $"gave up after {attempt} attempts: {transient}";
                     await _outbox.MarkFailedAsync(email, gaveUp, now, CancellationToken.None).ConfigureAwait(false);
-                    _attempts.TryRemove(email.SendKey, out _);
                     LogFailed(email.SendKey, email.JourneyId, email.StepId, attempt, gaveUp);
                     OrchestratorMetrics.Send("failed");
                 }
                 else
                 {
                     var retryAt = now + RetryDelay(attempt);
-                    await _outbox.RetryLaterAsync(email, transient, retryAt, CancellationToken.None).ConfigureAwait(false);
+                    await _outbox.RetryLaterAsync(email, transient, retryAt, attempted: true, CancellationToken.None).ConfigureAwait(false);
                     LogRetry(email.SendKey, attempt, _options.MaxAttempts, retryAt, transient);
                     OrchestratorMetrics.Send("retried");
                 }
@@ -329,27 +326,6 @@ public sealed partial class OutboxDispatcher : BackgroundService
         var delays = _options.EffectiveRetryDelays;
         return delays[Math.Min(failedAttempts, delays.Count) - 1];
     }
-
-    // The attempt map is only a few entries per failing send, so looking at it every ten minutes keeps it small at no cost
-    // to the send loop.
-    private static readonly TimeSpan PruneAttemptsEvery = TimeSpan.FromMinutes(10);
-
-    // Sends retried by another worker (or abandoned) never come back here; forget them once no retry could be pending.
-    private void PruneAttempts()
-    {
-        var now = _time.GetUtcNow();
-        if (now < _nextPrune)
-            return;
-        var horizon = _options.EffectiveRetryDelays.Aggregate(TimeSpan.Zero, (sum, d) => sum + d) * 2 + _options.AbandonAfter;
-        _nextPrune = now + PruneAttemptsEvery;
-        foreach (var (key, attempts) in _attempts)
-        {
-            if (now - attempts.LastAt > horizon)
-                _attempts.TryRemove(key, out _);
-        }
-    }
-
-    private sealed record Attempts(int Count, DateTimeOffset LastAt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sent {SendKey} ({JourneyId}/{StepId}) on attempt {Attempt}")]
     private partial void LogSent(string sendKey, string journeyId, string stepId, int attempt);

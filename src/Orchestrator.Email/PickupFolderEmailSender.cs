@@ -21,10 +21,10 @@ public sealed class PickupFolderEmailSender : IEmailSender
 
     private readonly EmailMessageFactory _messages;
 
-    public PickupFolderEmailSender(IOptions<EmailOptions> options, IOptions<SendingOptions> sending, TimeProvider time)
+    public PickupFolderEmailSender(IOptions<EmailOptions> options, TimeProvider time)
     {
         Folder = Path.GetFullPath(options.Value.PickupFolder);
-        _messages = new EmailMessageFactory(options.Value, sending.Value.DefaultFrom, time);
+        _messages = new EmailMessageFactory(options.Value, time);
     }
 
     /// <summary>The absolute folder the <c>.eml</c> files go to.</summary>

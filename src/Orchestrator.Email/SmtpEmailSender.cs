@@ -31,13 +31,13 @@ public sealed partial class SmtpEmailSender : IEmailSender, IAsyncDisposable, ID
     private readonly ConcurrentStack<PooledConnection> _idle = new();
     private bool _disposed;
 
-    public SmtpEmailSender(IOptions<EmailOptions> options, IOptions<SendingOptions> sending, TimeProvider time, ILogger<SmtpEmailSender> logger)
+    public SmtpEmailSender(IOptions<EmailOptions> options, TimeProvider time, ILogger<SmtpEmailSender> logger)
     {
         _options = options.Value;
         if (!_options.UsesSmtp)
             throw new ArgumentException("SmtpEmailSender needs an SMTP Host; without one use PickupFolderEmailSender.", nameof(options));
         _host = _options.Host!;
-        _messages = new EmailMessageFactory(_options, sending.Value.DefaultFrom, time);
+        _messages = new EmailMessageFactory(_options, time);
         _time = time;
         _logger = logger;
         _slots = new SemaphoreSlim(_options.PoolSize, _options.PoolSize);

@@ -31,6 +31,7 @@ public sealed class JourneyStorage
         Outcomes = new RelationalOutcomeReader(dialect);
         Analysis = new RelationalAnalysisReader(dialect);
         Versions = new RelationalJourneyVersionStore(dialect);
+        Backlog = new RelationalBacklogReader(dialect);
     }
 
     public StorageProvider Provider => _dialect.Provider;
@@ -52,6 +53,9 @@ public sealed class JourneyStorage
 
     /// <summary>The journey versions that have been in force, with their text.</summary>
     public IJourneyVersionStore Versions { get; }
+
+    /// <summary>Queued sends and due wakeups, counted for health and gauges.</summary>
+    public IBacklogReader Backlog { get; }
 
     /// <summary>
     /// Whether the database takes writes now (a write transaction begun and rolled back) and the last unit of work

@@ -29,6 +29,7 @@ public static class StorageExtensions
         builder.Services.AddSingleton<IOutcomeReader>(sp => sp.GetRequiredService<JourneyStorage>().Outcomes);
         builder.Services.AddSingleton<IAnalysisReader>(sp => sp.GetRequiredService<JourneyStorage>().Analysis);
         builder.Services.AddSingleton<IJourneyVersionStore>(sp => sp.GetRequiredService<JourneyStorage>().Versions);
+        builder.Services.AddSingleton<IBacklogReader>(sp => sp.GetRequiredService<JourneyStorage>().Backlog);
         builder.Services.AddHostedService<StorageMigrationService>();
         builder.Services.AddOptions<AnalysisOptions>().BindConfiguration(AnalysisOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AnalysisOptions>, AnalysisOptionsValidator>();

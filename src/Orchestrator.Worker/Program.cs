@@ -9,6 +9,7 @@ using Orchestrator.Worker.Startup;
 try
 {
     var builder = WebApplication.CreateBuilder(args);
+    builder.AddJsonConsoleDefaults();
     builder.AddJourneyEngine();
     builder.AddStorage();
     builder.AddEmail();

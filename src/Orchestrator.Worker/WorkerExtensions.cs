@@ -28,13 +28,19 @@ public static class WorkerExtensions
         builder.Services.AddHostedService<Startup.ShutdownDeadline>();
         builder.Services.AddSingleton<JourneyCatalogHost>();
         builder.Services.AddSingleton<WorkerHealth>();
+        builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<BacklogWatch>();
+        builder.Services.AddHostedService<GaugeConnection>();
         // Prometheus scrapes /metrics (MapOrchestratorEndpoints); the instruments are OrchestratorMetrics'.
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(OrchestratorMetrics.MeterName).AddPrometheusExporter());
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
             .AddCheck<TimersHealthCheck>("timers")
             .AddCheck<IntakeHealthCheck>("intake")
-            .AddCheck<JourneysHealthCheck>("journeys");
+            .AddCheck<JourneysHealthCheck>("journeys")
+            .AddCheck<SmtpHealthCheck>("smtp")
+            .AddCheck<OutboxHealthCheck>("outbox")
+            .AddCheck<WakeupsHealthCheck>("wakeups");
         builder.Services.AddSingleton<IJourneyCatalogSource>(sp => sp.GetRequiredService<JourneyCatalogHost>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JourneyCatalogHost>());
         builder.Services.AddSingleton(sp => new JourneyEngine(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SendingOptions>>().Value, sp.GetRequiredService<TimeProvider>()));

@@ -121,7 +121,7 @@ public sealed class EmailOptionsTests
         // The host runs as Production: a secret of its own, as a deployment has.
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Orchestrator:Email:UnsubscribeSecret"] = "a-secret-of-the-tests-0123" });
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddSingleton<IOutbox, InMemoryTestOutbox>(); // Storage's in the real worker
+        builder.Services.AddSingleton<IOutbox>(_ => new SqliteTestOutbox(TimeProvider.System)); // Storage's, as in the real worker
         builder.AddEmail();
         return builder.Build();
     }

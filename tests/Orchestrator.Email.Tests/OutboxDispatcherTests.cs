@@ -7,16 +7,19 @@ using Orchestrator.Core.Journeys;
 namespace Orchestrator.Email.Tests;
 
 /// <summary>
-/// The dispatcher with a fake clock and a real SMTP server; the outbox is <see cref="InMemoryTestOutbox"/> until
-/// Storage's real one can be used here.
+/// The dispatcher with a fake clock, a real SMTP server and Storage's outbox on a SQLite file (<see cref="SqliteTestOutbox"/>).
 /// </summary>
-public sealed class OutboxDispatcherTests
+public sealed class OutboxDispatcherTests : IDisposable
 {
     private static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
 
     private readonly FakeTimeProvider _time = new(Start);
-    private readonly InMemoryTestOutbox _outbox = new();
+    private readonly SqliteTestOutbox _outbox;
+
+    public OutboxDispatcherTests() => _outbox = new SqliteTestOutbox(_time);
+
+    public void Dispose() => _outbox.Dispose();
 
     private OutboxDispatcher Dispatcher(EmailOptions options, out SmtpEmailSender sender, SendingOptions? sending = null)
     {
@@ -38,7 +41,7 @@ public sealed class OutboxDispatcherTests
         await dispatcher.StopAsync(CancellationToken.None);
 
         var call = Assert.Single(_outbox.AbandonCalls);
-        Assert.Equal(new InMemoryTestOutbox.AbandonCall("test-worker", Start - TimeSpan.FromMinutes(15), Start), call);
+        Assert.Equal(new SqliteTestOutbox.AbandonCall("test-worker", Start - TimeSpan.FromMinutes(15), Start), call);
     }
 
     [Fact]
@@ -76,7 +79,7 @@ public sealed class OutboxDispatcherTests
 
         await using var server = await SmtpTestServer.StartAsync(port);
         _time.Advance(TimeSpan.FromSeconds(9));
-        await Task.Delay(100);
+        await WaitUntil(() => _outbox.ClaimedAtOrAfter(_time.GetUtcNow())); // the dispatcher has looked at this moment
         Assert.Equal("queued", _outbox.StatusOf("d0001")); // not before its retry time
         await WaitUntil(() => _outbox.StatusOf("d0001") == "sent", advance: Poll);
         await dispatcher.StopAsync(CancellationToken.None);
@@ -133,6 +136,64 @@ public sealed class OutboxDispatcherTests
     }
 
     [Fact]
+    public async Task A_send_refused_transiently_across_a_restart_is_given_up_at_the_same_attempt_count()
+    {
+        await using var server = await SmtpTestServer.StartAsync();
+        var options = TestEmails.Options(server.Port, o =>
+        {
+            o.MaxAttempts = 3;
+            o.RetryDelays = [TimeSpan.FromSeconds(10)];
+        });
+        _outbox.Enqueue(TestEmails.Create("d0011", to: "reject-transient@example.com"), Start);
+
+        // The first run makes one attempt, then the worker stops (a deployment, a crash after the retry was recorded).
+        using (var first = Dispatcher(options, out var firstSender))
+        {
+            await using var _ = firstSender;
+            await first.StartAsync(CancellationToken.None);
+            await WaitUntil(() => _outbox.Calls.Any(c => c.Operation == "retry"));
+            await first.StopAsync(CancellationToken.None);
+        }
+        Assert.Equal(1, _outbox.AttemptsOf("d0011"));
+
+        // The next run, on a new storage over the same file, continues the count instead of starting it anew.
+        _outbox.Reopen();
+        using var second = Dispatcher(options, out var secondSender);
+        await using var __ = secondSender;
+        await second.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _outbox.StatusOf("d0011") == "failed", advance: TimeSpan.FromSeconds(1));
+        await second.StopAsync(CancellationToken.None);
+
+        Assert.Equal(3, _outbox.Calls.Count(c => c.Operation == "claim")); // MaxAttempts in all, not per run
+        Assert.Equal(2, _outbox.Calls.Count(c => c.Operation == "retry"));
+        Assert.Equal("gave up after 3 attempts: 451 4.7.1 <reject-transient@example.com>: Recipient address rejected: Try again later",
+            _outbox.Calls.Single(c => c.Operation == "failed").Reason);
+        Assert.Empty(server.MessageFiles);
+    }
+
+    [Fact]
+    public async Task A_send_put_back_because_the_cap_could_not_be_judged_has_spent_no_attempt()
+    {
+        await using var server = await SmtpTestServer.StartAsync();
+        using var dispatcher = Dispatcher(TestEmails.Options(server.Port), out var sender,
+            new SendingOptions { FrequencyCap = new FrequencyCapOptions { Count = 3, Period = "1d" } });
+        await using var _ = sender;
+        _outbox.Enqueue(TestEmails.Create("d0012"), Start);
+        _outbox.FailingHandOffs = 1;
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _outbox.Calls.Any(c => c.Operation == "retry"));
+        Assert.Equal(0, _outbox.AttemptsOf("d0012")); // the mail server was not tried
+        await WaitUntil(() => _outbox.StatusOf("d0012") == "sent", advance: Poll);
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        var retry = _outbox.Calls.Single(c => c.Operation == "retry");
+        Assert.StartsWith("hand-off check failed: database is locked", retry.Reason, StringComparison.Ordinal);
+        Assert.Equal(["claim", "retry", "claim", "sent"], _outbox.Calls.Select(c => c.Operation));
+        Assert.Equal(0, _outbox.AttemptsOf("d0012"));
+    }
+
+    [Fact]
     public async Task Wake_sends_a_new_email_without_waiting_for_the_poll_interval()
     {
         await using var server = await SmtpTestServer.StartAsync();
@@ -140,8 +201,7 @@ public sealed class OutboxDispatcherTests
         await using var _ = sender;
 
         await dispatcher.StartAsync(CancellationToken.None);
-        await WaitUntil(() => _outbox.AbandonCalls.Count > 0);
-        await Task.Delay(200); // now idle, waiting on the (fake, frozen) poll timer
+        await WaitUntil(() => _outbox.ClaimedAtOrAfter(Start)); // found nothing: now idle on the (fake, frozen) poll timer
         _outbox.Enqueue(TestEmails.Create("d0005"), Start);
         dispatcher.Wake();
         await WaitUntil(() => _outbox.StatusOf("d0005") == "sent");
@@ -186,7 +246,7 @@ public sealed class OutboxDispatcherTests
         Assert.Empty(server.MessageFiles);
 
         _time.Advance(opening - Start - TimeSpan.FromMinutes(1));
-        await Task.Delay(200);
+        await WaitUntil(() => _outbox.ClaimedAtOrAfter(_time.GetUtcNow())); // the dispatcher has looked at this moment
         Assert.Equal("queued", _outbox.StatusOf("w0001")); // not a minute before the opening
         await WaitUntil(() => _outbox.StatusOf("w0001") == "sent", advance: Poll);
         await dispatcher.StopAsync(CancellationToken.None);
@@ -214,7 +274,7 @@ public sealed class OutboxDispatcherTests
         Assert.Single(server.MessageFiles);
 
         _time.Advance(TimeSpan.FromDays(1) - TimeSpan.FromSeconds(1));
-        await Task.Delay(200);
+        await WaitUntil(() => _outbox.ClaimedAtOrAfter(_time.GetUtcNow())); // the dispatcher has looked at this moment
         Assert.Equal("queued", _outbox.StatusOf("c0002"));
         await WaitUntil(() => _outbox.StatusOf("c0002") == "sent", advance: Poll);
         await dispatcher.StopAsync(CancellationToken.None);

@@ -105,6 +105,19 @@ public sealed class PickupFolderEmailSenderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_send_without_a_From_is_refused_not_given_a_second_default()
+    {
+        // The engine applies SendingOptions.DefaultFrom; a sender that supplied its own would be a second copy of that rule.
+        var sender = TestEmails.PickupSender(TestEmails.Options(configure: o => o.PickupFolder = _folder));
+
+        var result = await sender.SendAsync(TestEmails.Create("k1006") with { From = null }, CancellationToken.None);
+
+        Assert.Equal(SendStatus.PermanentFailure, result.Status);
+        Assert.Contains("'k1006' has no From", result.Reply, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_folder) && Directory.GetFiles(_folder).Length > 0);
+    }
+
+    [Fact]
     public async Task A_folder_that_cannot_be_written_is_a_transient_failure()
     {
         // A file where the folder should be: creating the folder fails, as on a full or read-only disk.

@@ -44,9 +44,9 @@ internal static class TestEmails
     }
 
     public static SmtpEmailSender SmtpSender(EmailOptions options, TimeProvider? time = null) =>
-        new(Microsoft.Extensions.Options.Options.Create(options), Microsoft.Extensions.Options.Options.Create(new SendingOptions()),
+        new(Microsoft.Extensions.Options.Options.Create(options),
             time ?? TimeProvider.System, NullLogger<SmtpEmailSender>.Instance);
 
     public static PickupFolderEmailSender PickupSender(EmailOptions options, TimeProvider? time = null) =>
-        new(Microsoft.Extensions.Options.Options.Create(options), Microsoft.Extensions.Options.Options.Create(new SendingOptions()), time ?? TimeProvider.System);
+        new(Microsoft.Extensions.Options.Options.Create(options), time ?? TimeProvider.System);
 }

@@ -59,7 +59,7 @@ internal static class EngineReplay
         foreach (var customer in due)
             await processor.ProcessDueAsync(customer, CancellationToken.None);
         Assert.Empty(await storage.Wakeups.ClaimDueAsync(end, 100_000, TimeSpan.FromMinutes(5), CancellationToken.None));
-        foreach (var email in await storage.Outbox.ClaimAsync("replay", FarFuture, 100_000, CancellationToken.None))
+        foreach (var (email, _) in await storage.Outbox.ClaimAsync("replay", FarFuture, 100_000, CancellationToken.None))
             await storage.Outbox.MarkSentAsync(email, end, CancellationToken.None);
         return duplicates;
     }

@@ -39,7 +39,7 @@ public abstract partial class JourneyStoreContract
         Assert.Equal(2, (await LoadAsync("c-1"))!.Revision);
         Assert.Equal(1, (await LoadAsync("c-2"))!.Revision);
         Assert.Equal([OutcomeKind.Entered, OutcomeKind.Completed], (await Storage.Outcomes.ReadOutcomesAsync(None)).Select(o => o.Kind));
-        Assert.Equal(["k-2"], (await Storage.Outbox.ClaimAsync("w", T0.AddYears(1), 10, None)).Select(s => s.SendKey));
+        Assert.Equal(["k-2"], (await ClaimEmailsAsync("w", T0.AddYears(1), 10, None)).Select(s => s.SendKey));
         Assert.Equal(3, await CountAsync("SELECT COUNT(*) FROM inbox"));
     }
 
@@ -60,7 +60,7 @@ public abstract partial class JourneyStoreContract
         Assert.Null(await LoadAsync("c-1"));
         Assert.Null(await LoadAsync("c-2"));
         Assert.Empty(await Storage.Outcomes.ReadOutcomesAsync(None));
-        Assert.Empty(await Storage.Outbox.ClaimAsync("w", T0.AddYears(1), 10, None));
+        Assert.Empty(await ClaimEmailsAsync("w", T0.AddYears(1), 10, None));
         Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM inbox"));
         Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM wakeups"));
     }

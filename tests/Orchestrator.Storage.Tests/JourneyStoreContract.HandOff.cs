@@ -18,7 +18,7 @@ public abstract partial class JourneyStoreContract
         var plain = Email("c-1", "k-2", T0);
         await SaveAsync(Decision(RichState("c-1"), sends: [windowed, plain]));
 
-        var claimed = await Storage.Outbox.ClaimAsync("w", T0, 10, None);
+        var claimed = await ClaimEmailsAsync("w", T0, 10, None);
 
         var first = claimed.Single(e => e.SendKey == "k-1");
         Assert.Equal("Europe/Amsterdam", first.TimeZone);
@@ -36,21 +36,21 @@ public abstract partial class JourneyStoreContract
     {
         var email = Email("c-1", "k-1", T0);
         await SaveAsync(Decision(RichState("c-1"), sends: [email]));
-        Assert.Single(await Storage.Outbox.ClaimAsync("w", T0, 10, None));
+        Assert.Single(await ClaimEmailsAsync("w", T0, 10, None));
 
         var opening = T0.AddHours(10);
         await Storage.Outbox.DeferAsync(email, new SendDeferral(SendRules.SendWindowReason, opening, "Europe/Amsterdam"), T0.AddMinutes(1), None);
         // Only a send being sent is deferred: a repeat finds it queued and changes nothing.
         await Storage.Outbox.DeferAsync(email, new SendDeferral(SendRules.SendWindowReason, opening, "Europe/Amsterdam"), T0.AddMinutes(1), None);
 
-        Assert.Empty(await Storage.Outbox.ClaimAsync("w", opening.AddTicks(-1), 10, None));
+        Assert.Empty(await ClaimEmailsAsync("w", opening.AddTicks(-1), 10, None));
         Assert.Equal(0, await CountAsync("SELECT attempts FROM sends WHERE send_key = 'k-1'"));
         Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM sends WHERE send_key = 'k-1' AND (claimed_by IS NOT NULL OR claimed_at IS NOT NULL)"));
-        Assert.Equal([email], await Storage.Outbox.ClaimAsync("w", opening, 10, None));
+        Assert.Equal([email], await ClaimEmailsAsync("w", opening, 10, None));
 
         // Held a second time, now by the cap: a second deferred outcome, then it goes out.
         await Storage.Outbox.DeferAsync(email, new SendDeferral(SendRules.FrequencyCapReason, opening.AddHours(2), null), opening, None);
-        Assert.Equal([email], await Storage.Outbox.ClaimAsync("w", opening.AddHours(2), 10, None));
+        Assert.Equal([email], await ClaimEmailsAsync("w", opening.AddHours(2), 10, None));
         await Storage.Outbox.MarkSentAsync(email, opening.AddHours(2), None);
 
         var outcomes = await Storage.Outcomes.ReadOutcomesAsync(None);
@@ -70,16 +70,16 @@ public abstract partial class JourneyStoreContract
     {
         await SaveAsync(Decision(RichState("c-1"), sends: [Email("c-1", "k-1", T0), Email("c-1", "k-2", T0), Email("c-1", "k-3", T0), Email("c-1", "k-4", T0), Email("c-1", "k-5", T0)]));
         await SaveAsync(Decision(RichState("c-2"), sends: [Email("c-2", "k-6", T0)]));
-        var sent = Assert.Single(await Storage.Outbox.ClaimAsync("w", T0, 1, None));
+        var sent = Assert.Single(await ClaimEmailsAsync("w", T0, 1, None));
         await Storage.Outbox.MarkSentAsync(sent, T0.AddSeconds(2), None);
-        Assert.Single(await Storage.Outbox.ClaimAsync("w", T0.AddHours(1), 1, None)); // k-2: still being sent
-        var failed = Assert.Single(await Storage.Outbox.ClaimAsync("w", T0.AddHours(2), 1, None));
+        Assert.Single(await ClaimEmailsAsync("w", T0.AddHours(1), 1, None)); // k-2: still being sent
+        var failed = Assert.Single(await ClaimEmailsAsync("w", T0.AddHours(2), 1, None));
         await Storage.Outbox.MarkFailedAsync(failed, "550 no", T0.AddHours(2), None);
-        var retried = Assert.Single(await Storage.Outbox.ClaimAsync("w", T0.AddHours(3), 1, None));
-        await Storage.Outbox.RetryLaterAsync(retried, "421 later", T0.AddDays(2), None);
-        Assert.Single(await Storage.Outbox.ClaimAsync("crashed", T0.AddHours(4), 1, None)); // k-5, reported unknown below
+        var retried = Assert.Single(await ClaimEmailsAsync("w", T0.AddHours(3), 1, None));
+        await Storage.Outbox.RetryLaterAsync(retried, "421 later", T0.AddDays(2), attempted: true, None);
+        Assert.Single(await ClaimEmailsAsync("crashed", T0.AddHours(4), 1, None)); // k-5, reported unknown below
         Assert.Equal(1, await Storage.Outbox.MarkAbandonedAsync("crashed", T0, T0.AddHours(5), None));
-        var other = Assert.Single(await Storage.Outbox.ClaimAsync("w", T0.AddHours(5), 1, None));
+        var other = Assert.Single(await ClaimEmailsAsync("w", T0.AddHours(5), 1, None));
         Assert.Equal("c-2", other.CustomerId);
         await Storage.Outbox.MarkSentAsync(other, T0.AddHours(5), None);
 

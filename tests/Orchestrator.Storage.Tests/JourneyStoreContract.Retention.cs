@@ -14,8 +14,8 @@ public abstract partial class JourneyStoreContract
         var sentRecently = Email("c-1", "k-sent-new", T0, outcomeIndex: 2);
         var queued = Email("c-1", "k-queued", T0.AddDays(30), outcomeIndex: 3);
         await SaveAsync(Decision(RichState("c-1"), [Outcome("c-1", "i-active", T0, OutcomeKind.Entered)], [sentLongAgo, failedLongAgo, sentRecently, queued]));
-        Assert.Equal(4, (await Storage.Outbox.ClaimAsync("w", T0, 10, None)).Count);
-        await Storage.Outbox.RetryLaterAsync(queued, "451 try again later", T0.AddDays(30), None);
+        Assert.Equal(4, (await ClaimEmailsAsync("w", T0, 10, None)).Count);
+        await Storage.Outbox.RetryLaterAsync(queued, "451 try again later", T0.AddDays(30), attempted: true, None);
         await Storage.Outbox.MarkSentAsync(sentLongAgo, T0.AddMinutes(1), None);
         await Storage.Outbox.MarkFailedAsync(failedLongAgo, "550 no such user", T0.AddMinutes(1), None);
         await Storage.Outbox.MarkSentAsync(sentRecently, T0.AddDays(9), None);
@@ -31,7 +31,7 @@ public abstract partial class JourneyStoreContract
         Assert.Contains(outcomes, o => o.Kind == OutcomeKind.Sent && Equals(o.Detail?["subject"], sentLongAgo.Subject) && Equals(o.Detail?["to"], sentLongAgo.To));
         Assert.Contains(outcomes, o => o.Kind == OutcomeKind.Failed && Equals(o.Detail?["subject"], failedLongAgo.Subject) && Equals(o.Detail?["to"], failedLongAgo.To));
         // The queued send still goes out whole.
-        var claimed = Assert.Single(await Storage.Outbox.ClaimAsync("w", T0.AddDays(31), 10, None));
+        var claimed = Assert.Single(await ClaimEmailsAsync("w", T0.AddDays(31), 10, None));
         Assert.Equal((queued.SendKey, queued.Html, queued.Text), (claimed.SendKey, claimed.Html, claimed.Text));
     }
 

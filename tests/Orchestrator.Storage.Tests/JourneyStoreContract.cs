@@ -111,7 +111,7 @@ public abstract partial class JourneyStoreContract : IAsyncLifetime
         }
         Assert.Null(await LoadAsync("c-1"));
         Assert.Empty(await Storage.Outcomes.ReadOutcomesAsync(None));
-        Assert.Empty(await Storage.Outbox.ClaimAsync("w", T0.AddYears(1), 10, None));
+        Assert.Empty(await ClaimEmailsAsync("w", T0.AddYears(1), 10, None));
         Assert.Null(await NextDueAsync());
         Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM suppressions"));
         await using var again = await Storage.Store.BeginAsync("c-1", None);
@@ -181,9 +181,9 @@ public abstract partial class JourneyStoreContract : IAsyncLifetime
         var second = Email("c-1", "k-2", T0) with { Variant = null, From = null, Preheader = null, Text = null, OutcomeIndex = 1 };
         await SaveAsync(Decision(RichState("c-1"), [Outcome("c-1", "i-active", T0, OutcomeKind.Entered), Outcome("c-1", "i-active", T0, OutcomeKind.Waiting)], [first, second]));
 
-        var claimed = await Storage.Outbox.ClaimAsync("worker-1", T0, 10, None);
+        var claimed = await ClaimEmailsAsync("worker-1", T0, 10, None);
         Assert.Equal([first, second], claimed);
-        Assert.Empty(await Storage.Outbox.ClaimAsync("worker-2", T0.AddHours(1), 10, None));
+        Assert.Empty(await ClaimEmailsAsync("worker-2", T0.AddHours(1), 10, None));
         Assert.Equal(2, await CountAsync("SELECT COUNT(*) FROM sends WHERE status = 'sending' AND claimed_by = 'worker-1'"));
 
         await Storage.Outbox.MarkSentAsync(first, T0.AddMinutes(1), None);
@@ -207,15 +207,15 @@ public abstract partial class JourneyStoreContract : IAsyncLifetime
         var state = RichState("c-1");
         await SaveAsync(Decision(state, sends: [email]));
         await SaveAsync(Decision(state, sends: [email]));
-        Assert.Single(await Storage.Outbox.ClaimAsync("w", T0, 10, None));
+        Assert.Single(await ClaimEmailsAsync("w", T0, 10, None));
     }
 
     [SkippableFact]
     public async Task Claim_takes_at_most_max_oldest_first()
     {
         await SaveAsync(Decision(RichState("c-1"), sends: [Email("c-1", "k-1", T0), Email("c-1", "k-2", T0), Email("c-1", "k-3", T0)]));
-        Assert.Equal(2, (await Storage.Outbox.ClaimAsync("w", T0, 2, None)).Count);
-        Assert.Single(await Storage.Outbox.ClaimAsync("w", T0, 2, None));
+        Assert.Equal(2, (await ClaimEmailsAsync("w", T0, 2, None)).Count);
+        Assert.Single(await ClaimEmailsAsync("w", T0, 2, None));
     }
 
     [SkippableFact]
@@ -223,15 +223,15 @@ public abstract partial class JourneyStoreContract : IAsyncLifetime
     {
         var email = Email("c-1", "k-1", T0);
         await SaveAsync(Decision(RichState("c-1"), sends: [email]));
-        Assert.Single(await Storage.Outbox.ClaimAsync("w", T0, 10, None));
+        Assert.Single(await ClaimEmailsAsync("w", T0, 10, None));
 
-        await Storage.Outbox.RetryLaterAsync(email, "421 try again later", T0.AddMinutes(5), None);
-        Assert.Empty(await Storage.Outbox.ClaimAsync("w", T0.AddMinutes(4), 10, None));
-        Assert.Equal([email], await Storage.Outbox.ClaimAsync("w", T0.AddMinutes(5), 10, None));
+        await Storage.Outbox.RetryLaterAsync(email, "421 try again later", T0.AddMinutes(5), attempted: true, None);
+        Assert.Empty(await ClaimEmailsAsync("w", T0.AddMinutes(4), 10, None));
+        Assert.Equal([email], await ClaimEmailsAsync("w", T0.AddMinutes(5), 10, None));
         Assert.Equal(1, await CountAsync("SELECT attempts FROM sends WHERE send_key = 'k-1'"));
         Assert.Equal("421 try again later", await ScalarAsync<string>("SELECT last_error FROM sends WHERE send_key = 'k-1'"));
 
-        await Storage.Outbox.RetryLaterAsync(email, "421 again", T0.AddMinutes(10), None);
+        await Storage.Outbox.RetryLaterAsync(email, "421 again", T0.AddMinutes(10), attempted: true, None);
         Assert.Equal(2, await CountAsync("SELECT attempts FROM sends WHERE send_key = 'k-1'"));
         Assert.Empty(await Storage.Outcomes.ReadOutcomesAsync(None));
     }
@@ -241,7 +241,7 @@ public abstract partial class JourneyStoreContract : IAsyncLifetime
     {
         var email = Email("c-1", "k-1", T0);
         await SaveAsync(Decision(RichState("c-1"), sends: [email]));
-        Assert.Single(await Storage.Outbox.ClaimAsync("w", T0, 10, None));
+        Assert.Single(await ClaimEmailsAsync("w", T0, 10, None));
 
         await Storage.Outbox.MarkFailedAsync(email, "550 no such user", T0.AddMinutes(1), None);
         await Storage.Outbox.MarkFailedAsync(email, "550 no such user", T0.AddMinutes(1), None);
@@ -250,7 +250,7 @@ public abstract partial class JourneyStoreContract : IAsyncLifetime
         Assert.Equal(OutcomeKind.Failed, failed.Kind);
         Assert.Equal(new Dictionary<string, object?> { ["subject"] = email.Subject, ["to"] = email.To, ["reason"] = "550 no such user" }, failed.Detail);
         Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM sends WHERE status = 'failed'"));
-        Assert.Empty(await Storage.Outbox.ClaimAsync("w", T0.AddDays(1), 10, None));
+        Assert.Empty(await ClaimEmailsAsync("w", T0.AddDays(1), 10, None));
     }
 
     [SkippableFact]
@@ -260,10 +260,10 @@ public abstract partial class JourneyStoreContract : IAsyncLifetime
         await SaveAsync(Decision(RichState("c-2"), sends: [Email("c-2", "k-2", T0)]));
         await SaveAsync(Decision(RichState("c-3"), sends: [Email("c-3", "k-3", T0)]));
         await SaveAsync(Decision(RichState("c-4"), sends: [Email("c-4", "k-4", T0)]));
-        var mine = Assert.Single(await Storage.Outbox.ClaimAsync("me", T0, 1, None));
-        var stale = Assert.Single(await Storage.Outbox.ClaimAsync("crashed", T0.AddMinutes(1), 1, None));
-        var busy = Assert.Single(await Storage.Outbox.ClaimAsync("busy", T0.AddMinutes(30), 1, None));
-        var delivered = Assert.Single(await Storage.Outbox.ClaimAsync("me", T0.AddMinutes(30), 1, None));
+        var mine = Assert.Single(await ClaimEmailsAsync("me", T0, 1, None));
+        var stale = Assert.Single(await ClaimEmailsAsync("crashed", T0.AddMinutes(1), 1, None));
+        var busy = Assert.Single(await ClaimEmailsAsync("busy", T0.AddMinutes(30), 1, None));
+        var delivered = Assert.Single(await ClaimEmailsAsync("me", T0.AddMinutes(30), 1, None));
         await Storage.Outbox.MarkSentAsync(delivered, T0.AddMinutes(31), None);
 
         Assert.Equal(2, await Storage.Outbox.MarkAbandonedAsync("me", T0.AddMinutes(10), T0.AddMinutes(40), None));
@@ -275,11 +275,11 @@ public abstract partial class JourneyStoreContract : IAsyncLifetime
             new Dictionary<string, object?> { ["subject"] = mine.Subject, ["to"] = mine.To, ["reason"] = "worker stopped while sending; not resent" },
             unknown[0].Detail);
         Assert.Equal(1, await CountAsync($"SELECT COUNT(*) FROM sends WHERE status = 'sending' AND send_key = '{busy.SendKey}'"));
-        Assert.Empty(await Storage.Outbox.ClaimAsync("w", T0.AddDays(1), 10, None));
+        Assert.Empty(await ClaimEmailsAsync("w", T0.AddDays(1), 10, None));
 
         // A late "try again" from the worker that held it does not resend what was reported unknown.
-        await Storage.Outbox.RetryLaterAsync(mine, "421 later", T0.AddMinutes(42), None);
-        Assert.Empty(await Storage.Outbox.ClaimAsync("w", T0.AddDays(1), 10, None));
+        await Storage.Outbox.RetryLaterAsync(mine, "421 later", T0.AddMinutes(42), attempted: true, None);
+        Assert.Empty(await ClaimEmailsAsync("w", T0.AddDays(1), 10, None));
     }
 
     [SkippableFact]
@@ -287,8 +287,8 @@ public abstract partial class JourneyStoreContract : IAsyncLifetime
     {
         await SaveAsync(Decision(RichState("c-1"), sends: [Email("c-1", "k-1", T0)]));
         await SaveAsync(Decision(RichState("c-2"), sends: [Email("c-2", "k-2", T0)]));
-        var crashed = Assert.Single(await Storage.Outbox.ClaimAsync("crashed", T0, 1, None));
-        var live = Assert.Single(await Storage.Outbox.ClaimAsync("me", T0.AddMinutes(30), 1, None));
+        var crashed = Assert.Single(await ClaimEmailsAsync("crashed", T0, 1, None));
+        var live = Assert.Single(await ClaimEmailsAsync("me", T0.AddMinutes(30), 1, None));
 
         Assert.Equal(1, await Storage.Outbox.MarkAbandonedAsync(null, T0.AddMinutes(10), T0.AddMinutes(35), None));
 
@@ -463,6 +463,10 @@ public abstract partial class JourneyStoreContract : IAsyncLifetime
     }
 
     protected async Task<long> CountAsync(string sql) => await ScalarAsync<long>(sql);
+
+    /// <summary>The claimed emails without their attempt counts, for the tests about what is claimed (Attempts has its own).</summary>
+    protected async Task<IReadOnlyList<EmailToSend>> ClaimEmailsAsync(string workerId, DateTimeOffset now, int max, CancellationToken cancellationToken) =>
+        [.. (await Storage.Outbox.ClaimAsync(workerId, now, max, cancellationToken)).Select(c => c.Email)];
 
     /// <summary>The earliest moment a wakeup can be claimed: its due time, or the end of its lease while it is claimed.</summary>
     private async Task<DateTimeOffset?> NextDueAsync() =>

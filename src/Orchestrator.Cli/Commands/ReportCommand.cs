@@ -6,7 +6,7 @@ using Orchestrator.Storage;
 
 namespace Orchestrator.Cli.Commands;
 
-/// <summary><c>orchestrator report [journey]</c>: every figure of analysis.md for one journey, or a line per journey.</summary>
+/// <summary><c>orchestrator report [journey]</c>: every figure of docs/analysis-contract.md for one journey, or a line per journey.</summary>
 internal static class ReportCommand
 {
     public static Command Create()

@@ -4,7 +4,7 @@ using Orchestrator.Core.Journeys;
 namespace Orchestrator.Core.Analysis;
 
 /// <summary>
-/// Experience at three levels (analysis.md): touchpoint scores per step, journey scores with time since entry and
+/// Experience at three levels (docs/analysis-contract.md): touchpoint scores per step, journey scores with time since entry and
 /// by end, the touchpoint-journey gap (the HBR pattern), peak-end, relationship NPS and retention.
 /// </summary>
 public static class ExperienceAnalysis

@@ -3,7 +3,7 @@ using Orchestrator.Core.Journeys;
 
 namespace Orchestrator.Core.Analysis;
 
-/// <summary>The experiment figures of analysis.md for every split step: arms, comparisons with control, guardrails, verdicts.</summary>
+/// <summary>The experiment figures of docs/analysis-contract.md for every split step: arms, comparisons with control, guardrails, verdicts.</summary>
 public static class ExperimentAnalysis
 {
     public const string Better = "better";

@@ -4,7 +4,7 @@ using Orchestrator.Contracts;
 
 namespace Orchestrator.Core.Analysis;
 
-/// <summary>The three levels of customer-experience measurement (analysis.md, "Experience, three levels").</summary>
+/// <summary>The three levels of customer-experience measurement (docs/analysis-contract.md, "Experience, three levels").</summary>
 public enum FeedbackLevel
 {
     /// <summary>One contact: the answer belongs to one send of one step.</summary>
@@ -86,7 +86,7 @@ public static class FeedbackEvent
         p.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : null;
 }
 
-/// <summary>One survey answer with what it was attributed to (analysis.md, "What is stored").</summary>
+/// <summary>One survey answer with what it was attributed to (docs/analysis-contract.md, "What is stored").</summary>
 public sealed record FeedbackAnswer
 {
     public required string EventId { get; init; }

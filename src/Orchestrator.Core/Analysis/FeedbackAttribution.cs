@@ -5,7 +5,7 @@ using Orchestrator.Core.Ports;
 namespace Orchestrator.Core.Analysis;
 
 /// <summary>
-/// Decides what a <c>feedback.submitted</c> answer belongs to, in analysis.md's order: the send named by
+/// Decides what a <c>feedback.submitted</c> answer belongs to, in docs/analysis-contract.md's order: the send named by
 /// <c>sendKey</c>; the latest instance of the named <c>journey</c>; relationship for nps; else the customer's last
 /// email within the touchpoint window; else relationship, marked unattributed.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace Orchestrator.Core.Analysis;
 
-// The JSON contract of `orchestrator report <journey> --format json` (analysis.md, "JSON"): fields may be added,
+// The JSON contract of `orchestrator report <journey> --format json` (docs/analysis-contract.md, "JSON"): fields may be added,
 // never renamed. Durations are ISO 8601 (PT26H, P4D); rates are shares of 1; times are UTC.
 
 public sealed record JourneyReport

@@ -33,7 +33,7 @@ public sealed record ReportFilter(DateTimeOffset Now, string? Version = null, Da
 }
 
 /// <summary>
-/// Every figure of analysis.md for one journey, from the outcome log, the feedback table and the event log. The one
+/// Every figure of docs/analysis-contract.md for one journey, from the outcome log, the feedback table and the event log. The one
 /// place where the figures are defined: the CLI, the web view and the tests all read them from here.
 /// </summary>
 public static class JourneyReportBuilder

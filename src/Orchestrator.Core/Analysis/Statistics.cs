@@ -4,7 +4,7 @@ using MathNet.Numerics.Distributions;
 namespace Orchestrator.Core.Analysis;
 
 /// <summary>
-/// The statistics of analysis.md, each a small formula with its source named, so an analyst can recompute it.
+/// The statistics of docs/analysis-contract.md, each a small formula with its source named, so an analyst can recompute it.
 /// Rates are proportions x/n; differences are variant minus control.
 /// </summary>
 public static class Statistics

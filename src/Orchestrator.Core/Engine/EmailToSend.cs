@@ -15,6 +15,10 @@ public sealed record EmailToSend
     public required string CustomerId { get; init; }
     public string? Variant { get; init; }
     public required string To { get; init; }
+    /// <summary>
+    /// The sender: the template's <c>from</c>, else <see cref="SendingOptions.DefaultFrom"/>, filled in by the engine,
+    /// the one place that default is applied. Null only in a row queued without one, which the senders refuse.
+    /// </summary>
     public string? From { get; init; }
     public required string Subject { get; init; }
     public string? Preheader { get; init; }

@@ -9,8 +9,11 @@ namespace Orchestrator.Core.Ports;
 /// </summary>
 public interface IOutbox
 {
-    /// <summary>Marks up to <paramref name="max"/> queued sends due at or before <paramref name="now"/> as <c>sending</c> for <paramref name="workerId"/> and returns them.</summary>
-    Task<IReadOnlyList<EmailToSend>> ClaimAsync(string workerId, DateTimeOffset now, int max, CancellationToken cancellationToken);
+    /// <summary>
+    /// Marks up to <paramref name="max"/> queued sends due at or before <paramref name="now"/> as <c>sending</c> for
+    /// <paramref name="workerId"/> and returns them, each with the attempts stored for it so far.
+    /// </summary>
+    Task<IReadOnlyList<ClaimedSend>> ClaimAsync(string workerId, DateTimeOffset now, int max, CancellationToken cancellationToken);
 
     /// <summary>SMTP accepted it: status <c>sent</c> and the <c>sent</c> outcome, in one transaction.</summary>
     Task MarkSentAsync(EmailToSend email, DateTimeOffset now, CancellationToken cancellationToken);
@@ -22,8 +25,12 @@ public interface IOutbox
     /// engine reads before every decision).</summary>
     Task SuppressAddressAsync(EmailToSend email, string reason, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>A transient failure: back to <c>queued</c>, to be tried again at <paramref name="retryAt"/>.</summary>
-    Task RetryLaterAsync(EmailToSend email, string reason, DateTimeOffset retryAt, CancellationToken cancellationToken);
+    /// <summary>
+    /// A transient failure: back to <c>queued</c>, to be tried again at <paramref name="retryAt"/>. With
+    /// <paramref name="attempted"/> the send was handed to the mail server and the stored attempts grow by one; without,
+    /// nothing was tried (the check before the hand-off failed) and they stay.
+    /// </summary>
+    Task RetryLaterAsync(EmailToSend email, string reason, DateTimeOffset retryAt, bool attempted, CancellationToken cancellationToken);
 
     /// <summary>
     /// The customer's mails handed to the mail server after <paramref name="since"/> (sent, still being sent, or
@@ -44,6 +51,12 @@ public interface IOutbox
     /// </summary>
     Task<int> MarkAbandonedAsync(string? workerId, DateTimeOffset abandonedBefore, DateTimeOffset now, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A send claimed from the outbox and the attempts already made at it (each ended in a transient failure), as stored:
+/// this claim's attempt is number <see cref="Attempts"/> + 1, whichever process or start made the earlier ones.
+/// </summary>
+public sealed record ClaimedSend(EmailToSend Email, int Attempts);
 
 /// <summary>A mail handed to the mail server, and when.</summary>
 public sealed record HandOff(string SendKey, DateTimeOffset At);

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Orchestrator.Core.Ports;
 
 namespace Orchestrator.Core.Processing;
 
@@ -27,6 +28,44 @@ public static class OrchestratorMetrics
     /// <summary>Events and timers decided per database commit (<see cref="GroupCommit"/>).</summary>
     public static readonly Histogram<long> CommitBatchSize = Meter.CreateHistogram<long>("orchestrator.commit.batch", "{decision}",
         "Events and timers decided per database commit (group commit); 1 when work arrives one at a time");
+
+    // The gauges' sources, connected by the worker at start; a gauge without a source, or whose source has no reading
+    // (the database did not answer), reports nothing rather than a made-up zero.
+    private static Func<Backlog?>? s_backlog;
+    private static Func<int>? s_smtpFailures;
+
+    /// <summary>Sends waiting in the outbox (queued), due or not yet; read at scrape time.</summary>
+    public static readonly ObservableGauge<long> OutboxQueued = Meter.CreateObservableGauge("orchestrator.outbox.queued",
+        () => FromBacklog(b => b.QueuedSends), "{send}", "Sends waiting in the outbox, due or not yet");
+
+    /// <summary>Queued sends whose next attempt time has come.</summary>
+    public static readonly ObservableGauge<long> OutboxDue = Meter.CreateObservableGauge("orchestrator.outbox.due",
+        () => FromBacklog(b => b.DueSends), "{send}", "Queued sends whose time to go out has come");
+
+    /// <summary>How long the oldest due send has waited to go out (0 when none is due).</summary>
+    public static readonly ObservableGauge<double> OutboxOldestDueWait = Meter.CreateObservableGauge("orchestrator.outbox.oldest_due.wait",
+        () => FromBacklog(b => b.OldestDueSendWait.TotalSeconds), "s", "How long the oldest due send has waited to go out");
+
+    /// <summary>Wakeups (timers) due and not run yet.</summary>
+    public static readonly ObservableGauge<long> WakeupsDue = Meter.CreateObservableGauge("orchestrator.wakeups.due",
+        () => FromBacklog(b => b.DueWakeups), "{wakeup}", "Timers whose time has come and that have not run yet");
+
+    /// <summary>How late the oldest due wakeup is (0 when none is due).</summary>
+    public static readonly ObservableGauge<double> WakeupsOldestDueLateness = Meter.CreateObservableGauge("orchestrator.wakeups.oldest_due.lateness",
+        () => FromBacklog(b => b.OldestDueWakeupLateness.TotalSeconds), "s", "How late the oldest due timer is");
+
+    /// <summary>Hand-offs to the mail server that failed since it last accepted one.</summary>
+    public static readonly ObservableGauge<int> SmtpConsecutiveFailures = Meter.CreateObservableGauge("orchestrator.smtp.consecutive_failures",
+        () => s_smtpFailures is { } read ? [new Measurement<int>(read())] : Array.Empty<Measurement<int>>(), "{failure}",
+        "Hand-offs to the mail server that failed since it last accepted one");
+
+    /// <summary>The backlog gauges read <paramref name="read"/> at scrape time; it should cache (one reading serves all of them).</summary>
+    public static void ObserveBacklog(Func<Backlog?> read) => Volatile.Write(ref s_backlog, read);
+
+    public static void ObserveSmtpFailures(Func<int> read) => Volatile.Write(ref s_smtpFailures, read);
+
+    private static IEnumerable<Measurement<T>> FromBacklog<T>(Func<Backlog, T> value) where T : struct =>
+        Volatile.Read(ref s_backlog)?.Invoke() is { } backlog ? [new Measurement<T>(value(backlog))] : [];
 
     public static void CommitBatch(int size) => CommitBatchSize.Record(size);
 

@@ -53,7 +53,7 @@ public static class Simulator
                 wakeups.Remove(decision.State.CustomerId);
             if (written is { Outbox: var outbox } && decision.Sends.Count > 0)
             {
-                foreach (var email in await outbox.ClaimAsync("simulator", clock.GetUtcNow(), int.MaxValue, CancellationToken.None).ConfigureAwait(false))
+                foreach (var (email, _) in await outbox.ClaimAsync("simulator", clock.GetUtcNow(), int.MaxValue, CancellationToken.None).ConfigureAwait(false))
                     await outbox.MarkSentAsync(email, email.At, CancellationToken.None).ConfigureAwait(false);
             }
         }

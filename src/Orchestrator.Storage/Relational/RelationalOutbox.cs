@@ -14,10 +14,10 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
 {
     private const string AbandonedReason = "worker stopped while sending; not resent";
 
-    public Task<IReadOnlyList<EmailToSend>> ClaimAsync(string workerId, DateTimeOffset now, int max, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ClaimedSend>> ClaimAsync(string workerId, DateTimeOffset now, int max, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
-        return dialect.WriteAsync<IReadOnlyList<EmailToSend>>(async connection =>
+        return dialect.WriteAsync<IReadOnlyList<ClaimedSend>>(async connection =>
         {
             var rows = await connection.QueryAsync<SendRow>(dialect.Command(dialect.Sql.ClaimSends, new
             {
@@ -25,7 +25,7 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
                 now = dialect.Time(now),
                 max,
             }, null, cancellationToken)).ConfigureAwait(false);
-            return rows.Select(ToEmail).OrderBy(e => e.At).ThenBy(e => e.SendKey, StringComparer.Ordinal).ToList();
+            return rows.Select(r => new ClaimedSend(ToEmail(r), r.Attempts)).OrderBy(c => c.Email.At).ThenBy(c => c.Email.SendKey, StringComparer.Ordinal).ToList();
         }, cancellationToken);
     }
 
@@ -47,11 +47,12 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
                 at = dialect.Time(now),
             }, null, cancellationToken)), cancellationToken);
 
-    public Task RetryLaterAsync(EmailToSend email, string reason, DateTimeOffset retryAt, CancellationToken cancellationToken) =>
+    public Task RetryLaterAsync(EmailToSend email, string reason, DateTimeOffset retryAt, bool attempted, CancellationToken cancellationToken) =>
         dialect.WriteAsync(connection => connection.ExecuteAsync(dialect.Command(dialect.Sql.RetryLater, new
         {
             sendKey = email.SendKey,
             reason,
+            attempted = attempted ? 1 : 0,
             retryAt = dialect.Time(retryAt),
             now = dialect.Time(time.GetUtcNow()),
         }, null, cancellationToken)), cancellationToken);

@@ -56,6 +56,7 @@ internal sealed class SendRow
     public string? WindowFrom { get; set; }
     public string? WindowTo { get; set; }
     public string? TimeZone { get; set; }
+    public int Attempts { get; set; }
 }
 
 internal sealed class HandOffRow

@@ -144,6 +144,22 @@ internal sealed record SqlStatements
 
     public required string ClaimWakeups { get; init; }
 
+    // The backlog (IBacklogReader), for health and gauges: each an aggregate over one index, no table rows read.
+    /// <summary>Queued sends, those due by @now, and the earliest next attempt time (the oldest due one's, when it is by @now).</summary>
+    public string SelectOutboxBacklog { get; init; } = """
+        SELECT COUNT(*) AS Queued, COALESCE(SUM(CASE WHEN next_attempt_at <= @now THEN 1 ELSE 0 END), 0) AS Due,
+               MIN(next_attempt_at) AS EarliestAttemptAt
+        FROM sends
+        WHERE status = 'queued';
+        """;
+
+    /// <summary>Wakeups due by @now, claimed or not, and the earliest due time among them.</summary>
+    public string SelectWakeupBacklog { get; init; } = """
+        SELECT COUNT(*) AS Due, MIN(due_at) AS OldestDueAt
+        FROM wakeups
+        WHERE due_at <= @now;
+        """;
+
     public string SelectOutcomes { get; init; } = """
         SELECT at AS At, journey_id AS JourneyId, version AS Version, customer_id AS CustomerId, instance_id AS InstanceId,
                step_id AS StepId, kind AS Kind, variant AS Variant, detail_json AS DetailJson

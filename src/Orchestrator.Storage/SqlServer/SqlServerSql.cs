@@ -70,7 +70,7 @@ internal static class SqlServerSql
             WITH due AS (
                 SELECT TOP (@max) send_key, at, journey_id, version, instance_id, step_id, customer_id, variant, to_address,
                        from_address, subject, preheader, html_body, text_body, outcome_index, window_days, window_from,
-                       window_to, time_zone, status, claimed_by, claimed_at, updated_at
+                       window_to, time_zone, attempts, status, claimed_by, claimed_at, updated_at
                 FROM sends WITH (UPDLOCK, READPAST, ROWLOCK, READCOMMITTEDLOCK)
                 WHERE status = N'queued' AND next_attempt_at <= @now
                 ORDER BY next_attempt_at, send_key)
@@ -81,7 +81,8 @@ internal static class SqlServerSql
                    inserted.variant AS Variant, inserted.to_address AS ToAddress, inserted.from_address AS FromAddress,
                    inserted.subject AS Subject, inserted.preheader AS Preheader, inserted.html_body AS HtmlBody,
                    inserted.text_body AS TextBody, inserted.outcome_index AS OutcomeIndex, inserted.window_days AS WindowDays,
-                   inserted.window_from AS WindowFrom, inserted.window_to AS WindowTo, inserted.time_zone AS TimeZone;
+                   inserted.window_from AS WindowFrom, inserted.window_to AS WindowTo, inserted.time_zone AS TimeZone,
+                   inserted.attempts AS Attempts;
             """,
 
         MarkSent = """
@@ -94,10 +95,13 @@ internal static class SqlServerSql
             WHERE send_key = @sendKey AND status <> N'sent';
             """,
 
-        /// <summary>Only a send still being sent goes back to the queue: one reported unknown, sent or failed stays as it is.</summary>
+        /// <summary>
+        /// Only a send still being sent goes back to the queue: one reported unknown, sent or failed stays as it is.
+        /// @attempted (1 or 0) is whether the mail server was tried, which is what the retry limit counts.
+        /// </summary>
         RetryLater = """
             UPDATE sends
-            SET status = N'queued', attempts = attempts + 1, next_attempt_at = @retryAt, last_error = @reason,
+            SET status = N'queued', attempts = attempts + @attempted, next_attempt_at = @retryAt, last_error = @reason,
                 claimed_by = NULL, claimed_at = NULL, updated_at = @now
             WHERE send_key = @sendKey AND status = N'sending';
             """,

@@ -15,7 +15,7 @@ internal static class SqliteSql
         send_key AS SendKey, at AS At, journey_id AS JourneyId, version AS Version, instance_id AS InstanceId, step_id AS StepId,
         customer_id AS CustomerId, variant AS Variant, to_address AS ToAddress, from_address AS FromAddress, subject AS Subject,
         preheader AS Preheader, html_body AS HtmlBody, text_body AS TextBody, outcome_index AS OutcomeIndex,
-        window_days AS WindowDays, window_from AS WindowFrom, window_to AS WindowTo, time_zone AS TimeZone
+        window_days AS WindowDays, window_from AS WindowFrom, window_to AS WindowTo, time_zone AS TimeZone, attempts AS Attempts
         """;
 
     /// <summary>What this dialect runs differently; the rest is <see cref="SqlStatements"/>'s default.</summary>
@@ -81,10 +81,13 @@ internal static class SqliteSql
             WHERE send_key = @sendKey AND status <> 'sent';
             """,
 
-        /// <summary>Only a send still being sent goes back to the queue: one reported unknown, sent or failed stays as it is.</summary>
+        /// <summary>
+        /// Only a send still being sent goes back to the queue: one reported unknown, sent or failed stays as it is.
+        /// @attempted (1 or 0) is whether the mail server was tried, which is what the retry limit counts.
+        /// </summary>
         RetryLater = """
             UPDATE sends
-            SET status = 'queued', attempts = attempts + 1, next_attempt_at = @retryAt, last_error = @reason,
+            SET status = 'queued', attempts = attempts + @attempted, next_attempt_at = @retryAt, last_error = @reason,
                 claimed_by = NULL, claimed_at = NULL, updated_at = @now
             WHERE send_key = @sendKey AND status = 'sending';
             """,

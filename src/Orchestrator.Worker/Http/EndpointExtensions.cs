@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Orchestrator.Contracts;
 using Orchestrator.Core.Engine;
@@ -28,9 +29,9 @@ public static class EndpointExtensions
         {
             ResultStatusCodes =
             {
-                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy] = StatusCodes.Status200OK,
-                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded] = StatusCodes.Status200OK,
-                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
             ResponseWriter = WriteReadiness,
         });
@@ -179,7 +180,9 @@ public static class EndpointExtensions
     /// intake. 503 with <c>status: degraded</c> while the database cannot take a write, the scheduler has stopped running
     /// timers, or RabbitMQ intake is configured
     /// but not consuming (so orchestrators stop routing to, or restart, the worker). Journey errors and held customers say <c>status: attention</c> with
-    /// 200: the last good versions run, and a restart would not fix either.
+    /// 200: the last good versions run, and a restart would not fix either; so do a failing mail server and sends or
+    /// timers waiting past their limits (<see cref="HealthOptions"/>), whose numbers are under <c>smtp</c>, <c>outbox</c>
+    /// and <c>wakeups</c>.
     /// </summary>
     private static async Task<IResult> Health(JourneyCatalogHost journeys, WorkerHealth health, CancellationToken cancellationToken)
     {
@@ -189,9 +192,16 @@ public static class EndpointExtensions
         var timers = health.Timers();
         var healthy = intake.Healthy && database is null && timers is null;
         var held = journeys.Held;
+        var mail = health.MailServer();
+        var smtp = health.JudgeMailServer(mail);
+        var (backlog, backlogProblem) = await health.BacklogAsync(cancellationToken).ConfigureAwait(false);
+        var outbox = backlog is null ? HealthCheckResult.Degraded(backlogProblem) : health.JudgeOutbox(backlog);
+        var wakeups = backlog is null ? HealthCheckResult.Degraded(backlogProblem) : health.JudgeWakeups(backlog);
+        // Mail and timers that wait are for attention, like journey errors: nothing is lost, and a restart fixes nothing.
+        var waiting = new[] { smtp, outbox, wakeups }.Any(r => r.Status != HealthStatus.Healthy);
         return Results.Json(new
         {
-            status = !healthy ? "degraded" : health.Attention().Count > 0 ? "attention" : "ok",
+            status = !healthy ? "degraded" : health.Attention().Count > 0 || waiting ? "attention" : "ok",
             journeys = journeys.Current.Latest.Select(j => new { id = j.Id, version = j.Version }),
             journeyErrors = errors,
             held = held.Select(h => new { journey = h.JourneyId, version = h.Version, instances = h.Active, reason = h.Reason }),
@@ -199,18 +209,35 @@ public static class EndpointExtensions
             database = database ?? "ok",
             timers = timers ?? "ok",
             intake = intake.Description,
+            smtp = new
+            {
+                status = Lower(smtp.Status), description = smtp.Description, lastSuccessAt = mail.LastSuccessAt, consecutiveFailures = mail.ConsecutiveFailures,
+                failingSince = mail.FailingSince, lastFailureAt = mail.LastFailureAt, lastFailure = mail.LastFailure,
+            },
+            outbox = new
+            {
+                status = Lower(outbox.Status), description = outbox.Description, queued = backlog?.QueuedSends, due = backlog?.DueSends,
+                oldestDueAt = backlog?.OldestDueSendAt, oldestDueWaitSeconds = backlog?.OldestDueSendWait.TotalSeconds,
+            },
+            wakeups = new
+            {
+                status = Lower(wakeups.Status), description = wakeups.Description, due = backlog?.DueWakeups,
+                oldestDueAt = backlog?.OldestDueWakeupAt, oldestDueLatenessSeconds = backlog?.OldestDueWakeupLateness.TotalSeconds,
+            },
         }, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static Task WriteReadiness(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)
+    private static Task WriteReadiness(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
         return context.Response.WriteAsync(JsonSerializer.Serialize(new
         {
-            status = report.Status.ToString().ToLowerInvariant(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString().ToLowerInvariant(), description = e.Value.Description }),
+            status = Lower(report.Status),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = Lower(e.Value.Status), description = e.Value.Description }),
         }));
     }
+
+    private static string Lower(HealthStatus status) => status.ToString().ToLowerInvariant();
 
     /// <summary>Compares a presented secret without leaking, by its timing, how much of it was right.</summary>
     internal static bool FixedTimeEquals(string a, string b) =>

@@ -8,7 +8,7 @@ using Orchestrator.Core.Tests.Journeys;
 
 namespace Orchestrator.Core.Tests.Analysis;
 
-/// <summary>feedback.submitted: what is rejected, and what each answer is attributed to (analysis.md's four rules).</summary>
+/// <summary>feedback.submitted: what is rejected, and what each answer is attributed to (docs/analysis-contract.md's four rules).</summary>
 public sealed class FeedbackTests : IDisposable
 {
     private readonly JourneyFolder _folder = new();

@@ -91,7 +91,15 @@ public sealed class DatabaseFailureTests : IAsyncLifetime, IDisposable
             Assert.Equal("healthy", checks.GetProperty("timers").GetProperty("status").GetString());
             Assert.Equal(200, (int)live.StatusCode);
         }
-        await Task.Delay(TimeSpan.FromSeconds(2)); // the outbox polls every 200 ms: nothing may leave
+        // Once the outbox has looked for due sends again since the file went (and could not claim): nothing may leave.
+        const string claimFailed = "Outbox claim failed";
+        var looked = Occurrences(Worker.Output, claimFailed);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (Occurrences(Worker.Output, claimFailed) <= looked)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the outbox never looked again:\n" + Worker.Output);
+            await Task.Delay(100);
+        }
         Assert.Single(Directory.GetFiles(_folder.Eml, "*.eml"));
         Assert.False(File.Exists(_folder.Database), "the worker created a new database file under the running process");
 
@@ -143,5 +151,13 @@ public sealed class DatabaseFailureTests : IAsyncLifetime, IDisposable
                 throw new TimeoutException($"fewer than {count} mails:\n" + Worker.Output);
             await Task.Delay(100);
         }
+    }
+
+    private static int Occurrences(string text, string part)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal))
+            count++;
+        return count;
     }
 }

@@ -111,8 +111,15 @@ public sealed class VersionsAcrossRestartTests : IAsyncLifetime, IDisposable
         Assert.Equal(v1, held.GetProperty("version").GetString());
         Assert.Equal(1, held.GetProperty("instances").GetInt32());
 
-        // Well past its wait: neither sent on the new version nor ended, still waiting with its timer.
-        await Task.Delay(TimeSpan.FromSeconds(8));
+        // Once its timer has come due and been looked at (a held instance's wakeup moves on by a pause, past its own due
+        // time, which stays): neither sent on the new version nor ended, still waiting with its timer.
+        const string lookedAt = "SELECT COUNT(*) FROM wakeups w JOIN instances i ON i.instance_id = w.instance_id WHERE w.customer_id = 'c-1' AND w.due_at > i.wake_at";
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (await StorageProbe.ColumnAsync(_first.Database, lookedAt) is not ["1"])
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the held customer's timer was never looked at:\n" + worker.Output);
+            await Task.Delay(200);
+        }
         Assert.Empty(Directory.GetFiles(MailFolder, "*.eml"));
         Assert.Equal([$"c-1|{v1}|active"], await InstancesAsync());
         Assert.Equal(["1"], await StorageProbe.ColumnAsync(_first.Database, "SELECT COUNT(*) FROM instances WHERE customer_id = 'c-1' AND wake_at IS NOT NULL"));
