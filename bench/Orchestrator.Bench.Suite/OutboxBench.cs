@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Globalization;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Data.Sqlite;
+using MimeKit;
+
+namespace Orchestrator.Bench.Suite;
+
+/// <summary>What the outbox part measured: the worker's outbox alone and while timers drain, each beside raw MailKit.</summary>
+internal sealed record OutboxResult(
+    int Sends, int Connections, long Sent, long SinkAccepted, double SentPerSecond, double RawBefore, double RawAfter,
+    int TimersWhileSending, long TimersDecided, long SentDuringTimers, double OverlapSeconds, double SentPerSecondDuringTimers)
+{
+    /// <summary>The raw rate the ratios are read against: the mean of the runs before and after the worker's.</summary>
+    public double Raw => (RawBefore + RawAfter) / 2;
+}
+
+/// <summary>
+/// The outbox against MailKit alone. The worker's store is seeded with N queued sends (one mail each at entry), and the
+/// worker started with the default pool of connections drains them to the SMTP server; its rate is from the first to
+/// the last <c>sent</c> outcome. Raw: the same number of mails, of the same subject and body as a stored send, over the
+/// same number of MailKit connections to the same server, in the same run (before and after the worker's run).
+/// Then again with as many timers (no email) due as well, so both drain at once; the outbox's rate is counted over the
+/// time both ran.
+/// </summary>
+internal static class OutboxBench
+{
+    // The worker's default (EmailOptions.PoolSize); the raw run opens as many.
+    private const int Connections = 4;
+
+    public static async Task<OutboxResult> RunAsync(string root, SmtpSink sink, int sends)
+    {
+        var alone = await DrainAsync(root, sink, sends, timers: 0);
+        var before = await RawMailKitAsync(sink.Port, sends, alone.Sample);
+        // With timers: twice as many timers as sends, so that timers are still draining when the last mail goes.
+        var mixed = await DrainAsync(root, sink, sends, timers: 2 * sends);
+        var after = await RawMailKitAsync(sink.Port, sends, alone.Sample);
+        return new OutboxResult(sends, Connections, alone.Sent, alone.Accepted, alone.PerSecond, before, after,
+            2 * sends, mixed.TimersDecided, mixed.SentDuringTimers, mixed.OverlapSeconds, mixed.SentDuringTimers / Math.Max(mixed.OverlapSeconds, 1e-9));
+    }
+
+    private sealed record Drain(long Sent, long Accepted, double PerSecond, MimeMessage Sample, long TimersDecided, long SentDuringTimers, double OverlapSeconds);
+
+    private static async Task<Drain> DrainAsync(string root, SmtpSink sink, int sends, int timers)
+    {
+        var folder = Directory.CreateTempSubdirectory("orch-bench-outbox").FullName;
+        try
+        {
+            var database = Path.Combine(folder, "orchestrator.db");
+            // Entered a minute ago (so the sends are due) and, for the timers, an hour and a minute ago (so their waits are over).
+            var now = DateTimeOffset.UtcNow;
+            await Seeder.SeedAsync(database, Seeder.Events("bench.send", "s-", sends, now.AddMinutes(-1)));
+            await Seeder.SeedAsync(database, Seeder.Events("bench.timer", "t-", timers, now.AddMinutes(-61)));
+            var sample = Sample(database);
+            var acceptedBefore = sink.Accepted;
+            await using (var worker = await WorkerHost.StartAsync(root, folder, database, sink.Port,
+                new Dictionary<string, string> { ["Orchestrator__Email__PoolSize"] = Connections.ToString(CultureInfo.InvariantCulture) }))
+            {
+                await SuiteSupport.WaitUntilAsync(() => Count(database, "bench-send", "sent") >= sends && Count(database, "bench-timer", "resumed") >= timers,
+                    TimeSpan.FromSeconds(120 + (sends + timers) / 50.0),
+                    () => $"{Count(database, "bench-send", "sent"):N0} of {sends:N0} mails sent, {Count(database, "bench-timer", "resumed"):N0} of {timers:N0} timers decided", worker.Process);
+            }
+            var sent = SuiteSupport.Times(database, "SELECT recorded_at FROM outcomes WHERE journey_id = 'bench-send' AND kind = 'sent' ORDER BY recorded_at");
+            var decided = SuiteSupport.Times(database, "SELECT recorded_at FROM outcomes WHERE journey_id = 'bench-timer' AND kind = 'resumed' ORDER BY recorded_at");
+            var perSecond = (sent.Count - 1) / (sent[^1] - sent[0]).TotalSeconds;
+            long during = 0;
+            var overlap = 0.0;
+            if (decided.Count > 0)
+            {
+                var from = sent[0] > decided[0] ? sent[0] : decided[0];
+                var to = sent[^1] < decided[^1] ? sent[^1] : decided[^1];
+                overlap = Math.Max(0, (to - from).TotalSeconds);
+                during = sent.Count(t => t >= from && t <= to);
+            }
+            return new Drain(sent.Count, sink.Accepted - acceptedBefore, perSecond, sample, decided.Count, during, overlap);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, true);
+        }
+    }
+
+    /// <summary>A mail like the worker's: the subject and bodies of a stored send, from its default sender.</summary>
+    private static MimeMessage Sample(string database)
+    {
+        using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=false");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT subject, html_body, text_body FROM sends LIMIT 1";
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+            throw new InvalidOperationException("seeding queued no send");
+        var body = new BodyBuilder { HtmlBody = reader.GetString(1), TextBody = reader.IsDBNull(2) ? "" : reader.GetString(2) };
+        var message = new MimeMessage { Subject = reader.GetString(0), Body = body.ToMessageBody() };
+        message.From.Add(MailboxAddress.Parse("Orchestrator <no-reply@example.com>"));
+        return message;
+    }
+
+    /// <summary>MailKit alone: <paramref name="count"/> mails over <see cref="Connections"/> connections at once; mails/s from connect to the last reply.</summary>
+    private static async Task<double> RawMailKitAsync(int port, int count, MimeMessage sample)
+    {
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Connections).Select(async lane =>
+        {
+            using var client = new SmtpClient();
+            await client.ConnectAsync("127.0.0.1", port, SecureSocketOptions.None);
+            for (var i = lane; i < count; i += Connections)
+            {
+                // A fresh message per mail, as the worker builds one per send: the copy is part of the raw cost.
+                var message = new MimeMessage { Subject = sample.Subject ?? "", Body = sample.Body, MessageId = $"raw-{i}@bench.example" };
+                message.From.AddRange(sample.From);
+                message.To.Add(new MailboxAddress("", $"raw-{i}@bench.example"));
+                await client.SendAsync(message);
+            }
+            await client.DisconnectAsync(true);
+        }));
+        return count / clock.Elapsed.TotalSeconds;
+    }
+
+    private static long Count(string database, string journey, string kind) =>
+        SuiteSupport.Scalar(database, $"SELECT COUNT(*) FROM outcomes WHERE journey_id = '{journey}' AND kind = '{kind}'");
+}
