@@ -12,6 +12,7 @@ internal sealed class WorkerHost : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly HttpClient _http;
+    private bool _disposed;
 
     public string Database { get; }
 
@@ -135,8 +136,12 @@ internal sealed class WorkerHost : IAsyncDisposable
         return false;
     }
 
+    // Stopped once: a part stops the worker to read its store, and `await using` stops it again on the way out.
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
