@@ -38,16 +38,16 @@ await using var sink = await SmtpSink.StartAsync(root);
 Console.WriteLine($"SMTP server: {sink.Name} on port {sink.Port}");
 
 var wakeups = await WakeupsBench.RunAsync(root, sink, sizes.Wakeups);
-Console.WriteLine($"wakeups: {wakeups}");
+Console.WriteLine($"wakeups ({suite.Elapsed.TotalSeconds:N0} s): {wakeups}");
 var quartz = await QuartzTriggersBench.RunAsync(sizes.QuartzTriggers);
-Console.WriteLine($"quartz: {quartz}");
+Console.WriteLine($"quartz ({suite.Elapsed.TotalSeconds:N0} s): {quartz}");
 var outbox = await OutboxBench.RunAsync(root, sink, sizes.Sends);
-Console.WriteLine($"outbox: {outbox}");
+Console.WriteLine($"outbox ({suite.Elapsed.TotalSeconds:N0} s): {outbox}");
 var instances = new List<InstancesResult>();
 foreach (var active in sizes.Instances)
 {
     instances.Add(await InstancesBench.RunAsync(root, active, sizes.Events));
-    Console.WriteLine($"instances: {instances[^1]}");
+    Console.WriteLine($"instances ({suite.Elapsed.TotalSeconds:N0} s): {instances[^1]}");
 }
 
 var results = new SuiteResults(mode, DateTimeOffset.UtcNow, suite.Elapsed.TotalSeconds, machine, load.Summary(), sink.Name, rawSqlite, wakeups, quartz, outbox, instances);

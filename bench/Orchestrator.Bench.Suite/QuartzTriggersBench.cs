@@ -43,7 +43,7 @@ internal static class QuartzTriggersBench
             var calibrationRate = calibration / clock.Elapsed.TotalSeconds;
             await scheduler.Clear();
 
-            var due = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1.5 * triggers / calibrationRate + 3);
+            var due = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1.5 * triggers / calibrationRate + 2);
             clock.Restart();
             await scheduler.ScheduleJobs(new Dictionary<IJobDetail, IReadOnlyCollection<ITrigger>> { [job] = Triggers("w", triggers, due) }, new ScheduleJobOptions { Replace = true });
             var scheduledPerSecond = triggers / clock.Elapsed.TotalSeconds;

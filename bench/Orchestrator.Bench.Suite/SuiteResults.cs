@@ -52,12 +52,14 @@ internal sealed record Goal(string What, bool Met);
 /// <summary>The suite's section of docs/benchmarks.md, between two markers so a run replaces only its own text.</summary>
 internal static class ResultsMarkdown
 {
-    public const string Begin = "<!-- bench suite: begin (written by bash bench/run.sh; edits inside are overwritten) -->";
+    // Found by this prefix, so that the marker's explanation may change without a second section being appended.
+    private const string BeginPrefix = "<!-- bench suite: begin";
+    public const string Begin = BeginPrefix + " (written by bash bench/run.sh; edits inside are overwritten) -->";
     public const string End = "<!-- bench suite: end -->";
 
     public static string Replace(string document, string section)
     {
-        var begin = document.IndexOf(Begin, StringComparison.Ordinal);
+        var begin = document.IndexOf(BeginPrefix, StringComparison.Ordinal);
         var end = document.IndexOf(End, StringComparison.Ordinal);
         if (begin < 0 || end < begin)
             return document.TrimEnd() + (document.Length > 0 ? "\n\n" : "") + section + "\n";

@@ -17,8 +17,8 @@ internal sealed record WakeupsResult(
 /// </summary>
 internal static class WakeupsBench
 {
-    // Room for the worker to start after seeding (it takes 1-3 s on the 2-core machine, busy or not).
-    private const double WorkerStartSeconds = 6;
+    // Room for the worker to start after seeding (1-3 s on the 2-core machine, busy or not).
+    private const double WorkerStartSeconds = 4;
 
     public static async Task<WakeupsResult> RunAsync(string root, SmtpSink sink, int wakeups)
     {
