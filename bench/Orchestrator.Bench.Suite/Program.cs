@@ -6,6 +6,7 @@ using Orchestrator.Bench.Suite;
 // the same machine, so it reads as a ratio that survives a busy neighbour.
 //
 //   bash bench/run.sh [--quick | --smoke] [--wakeups N] [--quartz N] [--sends N] [--instances 10000,100000] [--events N]
+//                     [--latency-burst N] [--latency-seconds S]
 //                     [--json bench/results.json] [--markdown docs/benchmarks.md]
 //
 // Writes the results as JSON and as the markdown section between the suite's markers in --markdown.
@@ -20,6 +21,8 @@ sizes = sizes with
     Sends = Int("--sends", sizes.Sends),
     Instances = Arg("--instances") is { } list ? list.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() : sizes.Instances,
     Events = Int("--events", sizes.Events),
+    LatencyCapacity = Int("--latency-burst", sizes.LatencyCapacity),
+    LatencySeconds = Int("--latency-seconds", sizes.LatencySeconds),
 };
 var root = SuiteSupport.FindRoot();
 var jsonPath = Path.GetFullPath(Arg("--json") ?? Path.Combine(root, "bench", "results.json"));
@@ -41,7 +44,7 @@ var wakeups = await WakeupsBench.RunAsync(root, sink, sizes.Wakeups);
 Console.WriteLine($"wakeups ({suite.Elapsed.TotalSeconds:N0} s): {wakeups}");
 var quartz = await QuartzTriggersBench.RunAsync(sizes.QuartzTriggers);
 Console.WriteLine($"quartz ({suite.Elapsed.TotalSeconds:N0} s): {quartz}");
-var outbox = await OutboxBench.RunAsync(root, sink, sizes.Sends);
+var outbox = await OutboxBench.RunAsync(root, sink, sizes.Sends, wakeups.DecidedPerSecond);
 Console.WriteLine($"outbox ({suite.Elapsed.TotalSeconds:N0} s): {outbox}");
 var instances = new List<InstancesResult>();
 foreach (var active in sizes.Instances)
@@ -49,8 +52,10 @@ foreach (var active in sizes.Instances)
     instances.Add(await InstancesBench.RunAsync(root, active, sizes.Events));
     Console.WriteLine($"instances ({suite.Elapsed.TotalSeconds:N0} s): {instances[^1]}");
 }
+var latency = await LatencyBench.RunAsync(root, sink, sizes.LatencyCapacity, TimeSpan.FromSeconds(sizes.LatencySeconds), [0.1, 0.8]);
+Console.WriteLine($"latency ({suite.Elapsed.TotalSeconds:N0} s): {latency} {string.Join(", ", latency.Loads)}");
 
-var results = new SuiteResults(mode, DateTimeOffset.UtcNow, suite.Elapsed.TotalSeconds, machine, load.Summary(), sink.Name, rawSqlite, wakeups, quartz, outbox, instances);
+var results = new SuiteResults(mode, DateTimeOffset.UtcNow, suite.Elapsed.TotalSeconds, machine, load.Summary(), sink.Name, rawSqlite, wakeups, quartz, outbox, instances, latency);
 Directory.CreateDirectory(Path.GetDirectoryName(jsonPath)!);
 await File.WriteAllTextAsync(jsonPath, results.ToJson());
 await File.WriteAllTextAsync(markdownPath, ResultsMarkdown.Replace(File.Exists(markdownPath) ? await File.ReadAllTextAsync(markdownPath) : "", ResultsMarkdown.Section(results)));

@@ -8,7 +8,7 @@ namespace Orchestrator.Bench.Suite;
 /// <summary>One run of the suite: the machine, the raw parts, every figure and its ratio, and whether each goal of issue 11 was met.</summary>
 internal sealed record SuiteResults(
     string Mode, DateTimeOffset FinishedAt, double Seconds, Machine Machine, Load Load, string SmtpServer, double RawSqliteCommitsPerSecond,
-    WakeupsResult Wakeups, QuartzResult Quartz, OutboxResult Outbox, IReadOnlyList<InstancesResult> Instances)
+    WakeupsResult Wakeups, QuartzResult Quartz, OutboxResult Outbox, IReadOnlyList<InstancesResult> Instances, LatencyResult Latency)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -89,8 +89,10 @@ internal static class ResultsMarkdown
         Line($"| the outbox while {o.TimersWhileSending:N0} timers drain ({o.OverlapSeconds:N1} s together) | {o.SentPerSecondDuringTimers:N0} sends/s | the same raw MailKit | {r.OutboxDuringTimersToRaw:P0} |");
         foreach (var i in r.Instances)
             Line($"| {i.Events:N0} new customers' events over HTTP (arrays of 500) on {i.Active:N0} active instances | {i.EventsPerSecond:N0} events/s, {i.CpuPerEventMicroseconds:N0} µs CPU per event, RSS {i.RssAfter / 1048576.0:N0} MB (peak {i.PeakRss / 1048576.0:N0}), database {i.DatabaseBytes / 1048576.0:N0} MB | raw SQLite {r.RawSqliteCommitsPerSecond:N0} commits/s | {i.EventsPerSecond / r.RawSqliteCommitsPerSecond:N2} events per raw commit; CPU per event {i.CpuPerEventMicroseconds / r.Instances[0].CpuPerEventMicroseconds:N2}x the smallest store's |");
+        foreach (var l in r.Latency.Loads)
+            Line($"| publish (POST /events) to SMTP acceptance at {l.ShareOfCapacity:P0} of capacity ({l.PostedPerSecond:N0} events/s, {l.Events:N0} events) | p50 {l.P50:N2} s, p99 {l.P99:N2} s, max {l.Max:N2} s | capacity, same worker: {r.Latency.CapacityPerSecond:N0} events/s from post to `sent` (a burst of {r.Latency.CapacityEvents:N0} in arrays of 500; intake alone {r.Latency.IntakePerSecond:N0}/s) | |");
         Line($"");
-        Line($"Counts checked: {w.Sent:N0} of {w.Wakeups:N0} wakeup mails `sent` ({w.SinkAccepted:N0} accepted by the SMTP server), {q.Fired:N0} of {q.Triggers:N0} Quartz triggers fired, {o.Sent:N0} of {o.Sends:N0} outbox mails sent ({o.SinkAccepted:N0} accepted), {o.TimersDecided:N0} of {o.TimersWhileSending:N0} timers decided. The worker was ready {w.WorkerReadyBeforeDue:N1} s before the wakeups' instant (seeded at {w.SeededPerSecond:N0} customers/s); Quartz had its triggers stored {q.ScheduledBeforeDue:N1} s before theirs ({q.ScheduledPerSecond:N0} triggers stored/s).");
+        Line($"Counts checked: {w.Sent:N0} of {w.Wakeups:N0} wakeup mails `sent` ({w.SinkAccepted:N0} accepted by the SMTP server), {q.Fired:N0} of {q.Triggers:N0} Quartz triggers fired, {o.Sent:N0} of {o.Sends:N0} outbox mails sent ({o.SinkAccepted:N0} accepted), {o.TimersDecided:N0} of {o.TimersWhileSending:N0} timers decided, {string.Join(" and ", r.Latency.Loads.Select(l => $"{l.Sent:N0} of {l.Events:N0}"))} mails of the latency loads sent. The worker was ready {w.WorkerReadyBeforeDue:N1} s before the wakeups' instant (seeded at {w.SeededPerSecond:N0} customers/s); Quartz had its triggers stored {q.ScheduledBeforeDue:N1} s before theirs ({q.ScheduledPerSecond:N0} triggers stored/s).");
         Line($"");
         Line($"| goal (issue 11) | met |");
         Line($"|---|---|");

@@ -50,14 +50,16 @@ public sealed partial class BenchSmokeTests
             Assert.True(code == 0, output);
             var r = JsonNode.Parse(await File.ReadAllTextAsync(json))!;
             var wakeups = r["wakeups"]!;
-            Assert.Equal(200, (int)wakeups["wakeups"]!);
-            Assert.Equal(200, (int)wakeups["decided"]!);
-            Assert.Equal(200, (int)wakeups["sent"]!);
-            Assert.Equal(200, (int)wakeups["sinkAccepted"]!);
-            Assert.Equal(200, (int)r["quartz"]!["fired"]!);
+            Assert.Equal(Smoke, (int)wakeups["wakeups"]!);
+            Assert.Equal(Smoke, (int)wakeups["decided"]!);
+            Assert.Equal(Smoke, (int)wakeups["sent"]!);
+            Assert.Equal(Smoke, (int)wakeups["sinkAccepted"]!);
+            Assert.Equal(Smoke, (int)r["quartz"]!["triggers"]!);
+            Assert.Equal(Smoke, (int)r["quartz"]!["fired"]!);
             var outbox = r["outbox"]!;
-            Assert.Equal(200, (int)outbox["sent"]!);
-            Assert.Equal(200, (int)outbox["sinkAccepted"]!);
+            Assert.Equal(Smoke, (int)outbox["sends"]!);
+            Assert.Equal(Smoke, (int)outbox["sent"]!);
+            Assert.Equal(Smoke, (int)outbox["sinkAccepted"]!);
             Assert.Equal((int)outbox["timersWhileSending"]!, (int)outbox["timersDecided"]!);
             var instances = r["instances"]!.AsArray();
             Assert.Equal(2, instances.Count);
@@ -66,6 +68,10 @@ public sealed partial class BenchSmokeTests
                 Assert.Equal((int)i!["active"]! + (int)i["events"]!, (int)i["activeAfter"]!);
                 Assert.True((long)i["peakRss"]! > 0 && (long)i["databaseBytes"]! > 0, i.ToJsonString());
             });
+            var loads = r["latency"]!["loads"]!.AsArray();
+            Assert.Equal([0.1, 0.8], loads.Select(l => (double)l!["shareOfCapacity"]!));
+            Assert.All(loads, l => Assert.True((int)l!["events"]! > 0 && (long)l["sent"]! == (int)l["events"]!, l.ToJsonString()));
+            Assert.True((double)r["latency"]!["capacityPerSecond"]! > 0);
             foreach (var ratio in new[] { "wakeupsToQuartz", "outboxToRaw", "outboxDuringTimersToRaw", "cpuPerEventGrowth" })
                 Assert.True((double)r["ratios"]![ratio]! is > 0 and < double.PositiveInfinity, $"{ratio}: {r["ratios"]![ratio]}");
             Assert.True((int)r["machine"]!["cores"]! > 0);
@@ -75,7 +81,8 @@ public sealed partial class BenchSmokeTests
             Assert.StartsWith("# Before\n\n<!-- bench suite: begin", document, StringComparison.Ordinal);
             Assert.EndsWith("<!-- bench suite: end -->\n\n## After\n", document, StringComparison.Ordinal);
             Assert.DoesNotContain("old run", document, StringComparison.Ordinal);
-            Assert.Contains("| 200 wakeups due at one instant", document, StringComparison.Ordinal);
+            Assert.Contains("| 100 wakeups due at one instant", document, StringComparison.Ordinal);
+            Assert.Equal(2, document.Split('\n').Count(l => l.StartsWith("| publish (POST /events) to SMTP acceptance at ", StringComparison.Ordinal)));
             Assert.Equal(7, document.Split('\n').Count(l => l.StartsWith("| ", StringComparison.Ordinal) && l.Contains("| yes |", StringComparison.Ordinal) || l.Contains("| **no** |", StringComparison.Ordinal)));
         }
         finally
@@ -83,6 +90,9 @@ public sealed partial class BenchSmokeTests
             Directory.Delete(folder, true);
         }
     }
+
+    // SuiteSizes.For("smoke"): wakeups, Quartz triggers and queued sends.
+    private const int Smoke = 100;
 
     private static async Task<(int Code, string Output)> RunSuiteAsync(params string[] arguments)
     {
