@@ -38,9 +38,9 @@ internal static class OutboxBench
         await RawMailKitAsync(sink.Port, Math.Min(sends, 200), alone.Sample);
         var before = await RawMailKitAsync(sink.Port, sends, alone.Sample);
         // Timers without email are decided about twice as fast as the hint (a wakeup with email); three times that again,
-        // and two seconds for the dispatcher's poll, so the timers outlast the mails. At least 2,000: with a small N the
-        // hint is mostly the scheduler's one-second poll.
-        var timers = (int)Math.Max(Math.Max(3 * sends, 2_000), 6 * timersPerSecondHint * (sends / alone.PerSecond + 2));
+        // and two seconds for the scheduler's and the dispatcher's polls, so the timers outlast the mails. At least 3,000:
+        // with a small N the hint is mostly the scheduler's one-second poll.
+        var timers = (int)Math.Max(Math.Max(3 * sends, 3_000), 6 * timersPerSecondHint * (sends / alone.PerSecond + 2));
         var mixed = await DrainAsync(root, sink, sends, timers);
         var after = await RawMailKitAsync(sink.Port, sends, alone.Sample);
         return new OutboxResult(sends, Connections, alone.Sent, alone.Accepted, alone.PerSecond, before, after,
@@ -57,11 +57,13 @@ internal static class OutboxBench
         try
         {
             var database = Path.Combine(folder, "orchestrator.db");
-            // The timers entered an hour and a minute ago, so their waits are over when the worker starts. The mails are due
-            // a minute ago when alone; with timers, a day ahead, and made due once the timers are seen draining (below).
+            // Alone, the mails are due a minute ago. With timers, both start at one instant T, placed (as in the wakeups part)
+            // after the timers are seeded and the worker is up: the timers' waits end at T, and the mails, seeded a day
+            // ahead, are made due at T (below), so that neither drains before the other has started.
             var now = DateTimeOffset.UtcNow;
-            await Seeder.SeedAsync(database, Seeder.Events("bench.send", "s-", sends, timers == 0 ? now.AddMinutes(-1) : now.AddDays(1)));
-            await Seeder.SeedAsync(database, Seeder.Events("bench.timer", "t-", timers, now.AddMinutes(-61)));
+            var seeded = await Seeder.SeedAsync(database, Seeder.Events("bench.send", "s-", sends, timers == 0 ? now.AddMinutes(-1) : now.AddDays(1)));
+            var due = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1.5 * timers / seeded + WakeupsBench.WorkerStartSeconds);
+            await Seeder.SeedAsync(database, Seeder.Events("bench.timer", "t-", timers, due.AddHours(-1)));
             var sample = Sample(database);
             var acceptedBefore = sink.Accepted;
             await using (var worker = await WorkerHost.StartAsync(root, folder, database, sink.Port,
@@ -69,7 +71,8 @@ internal static class OutboxBench
             {
                 if (timers > 0)
                 {
-                    await SuiteSupport.WaitUntilAsync(() => Count(database, DecidedTimers) > 0, TimeSpan.FromSeconds(60), () => "the first timer decided", worker.Process);
+                    if (due - DateTimeOffset.UtcNow is { Ticks: > 0 } wait)
+                        await Task.Delay(wait);
                     MakeQueuedSendsDue(database);
                 }
                 await SuiteSupport.WaitUntilAsync(() => Count(database, SentMails) >= sends && Count(database, DecidedTimers) >= timers,
@@ -99,7 +102,8 @@ internal static class OutboxBench
 
     /// <summary>
     /// The one write the suite makes into a running worker's store: queued sends made due now. The dispatcher finds them
-    /// at its next poll (Email:PollInterval, 500 ms), as it finds a send whose retry delay has passed.
+    /// at its next poll (Email:PollInterval, 500 ms), as it finds a send whose retry delay has passed; the timers due at
+    /// the same instant start at the scheduler's next poll (1 s).
     /// </summary>
     private static void MakeQueuedSendsDue(string database)
     {

@@ -11,7 +11,7 @@ namespace Orchestrator.Bench.Suite;
 
 /// <summary>
 /// Fills a worker's store before the worker starts, with the engine and the store the worker itself runs, in group
-/// commits: the state the worker would hold had these events come in earlier. The engine's clock is the events' time,
+/// commits: the state the worker would hold had these events come in earlier. The engine's and the store's clock is the events' time,
 /// so a customer who entered at <c>T - 1h</c> into a one-hour wait has a wakeup due at exactly <c>T</c>.
 /// </summary>
 internal static class Seeder
@@ -40,9 +40,10 @@ internal static class Seeder
     {
         if (events.Count == 0)
             return 0;
-        var storage = JourneyStorage.Create(new StorageOptions { ConnectionString = $"Data Source={database}" }, TimeProvider.System);
-        await storage.MigrateAsync(CancellationToken.None);
+        // The store's clock too: what it stamps (a send's first attempt, when a row was recorded) is of the events' time.
         var clock = new VirtualClock(events[0].OccurredAt);
+        var storage = JourneyStorage.Create(new StorageOptions { ConnectionString = $"Data Source={database}" }, clock);
+        await storage.MigrateAsync(CancellationToken.None);
         var processor = new EventProcessor(new JourneyEngine(new SendingOptions(), clock), storage.Store, () => Catalog.Value);
         var watch = Stopwatch.StartNew();
         foreach (var chunk in events.Chunk(GroupCommit.DefaultMaxItems))
