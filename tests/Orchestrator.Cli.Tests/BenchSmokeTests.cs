@@ -73,7 +73,7 @@ public sealed partial class BenchSmokeTests
             Assert.All(loads, l => Assert.True((int)l!["events"]! > 0 && (long)l["sent"]! == (int)l["events"]!, l.ToJsonString()));
             Assert.True((double)r["latency"]!["capacityPerSecond"]! > 0);
             foreach (var ratio in new[] { "wakeupsToQuartz", "outboxToRaw", "outboxDuringTimersToRaw", "cpuPerEventGrowth" })
-                Assert.True((double)r["ratios"]![ratio]! is > 0 and < double.PositiveInfinity, $"{ratio}: {r["ratios"]![ratio]}");
+                Assert.True((double)r["ratios"]![ratio]! is > 0 and < double.PositiveInfinity, $"{ratio}: {r["ratios"]![ratio]}\n{output}");
             Assert.True((int)r["machine"]!["cores"]! > 0);
             Assert.False(string.IsNullOrEmpty((string?)r["machine"]!["quartz"]));
 
