@@ -49,7 +49,7 @@ internal static class OutboxBench
             mixed.SentDuringTimers >= 10 ? mixed.SentDuringTimers / mixed.OverlapSeconds : double.NaN);
     }
 
-    private sealed record Drain(long Sent, long Accepted, double PerSecond, MimeMessage Sample, long TimersDecided, long SentDuringTimers, double OverlapSeconds);
+    private sealed record Drain(long Sent, long Accepted, double PerSecond, MailSample Sample, long TimersDecided, long SentDuringTimers, double OverlapSeconds);
 
     private static async Task<Drain> DrainAsync(string root, SmtpSink sink, int sends, int timers)
     {
@@ -121,8 +121,10 @@ internal static class OutboxBench
         command.ExecuteNonQuery();
     }
 
-    /// <summary>A mail like the worker's: the subject and bodies of a stored send, from its default sender.</summary>
-    private static MimeMessage Sample(string database)
+    /// <summary>The subject and bodies of a stored send, for raw mails like the worker's.</summary>
+    private sealed record MailSample(string Subject, string Html, string Text);
+
+    private static MailSample Sample(string database)
     {
         using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=false");
         connection.Open();
@@ -131,14 +133,11 @@ internal static class OutboxBench
         using var reader = command.ExecuteReader();
         if (!reader.Read())
             throw new InvalidOperationException("seeding queued no send");
-        var body = new BodyBuilder { HtmlBody = reader.GetString(1), TextBody = reader.IsDBNull(2) ? "" : reader.GetString(2) };
-        var message = new MimeMessage { Subject = reader.GetString(0), Body = body.ToMessageBody() };
-        message.From.Add(MailboxAddress.Parse("Orchestrator <no-reply@example.com>"));
-        return message;
+        return new MailSample(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? "" : reader.GetString(2));
     }
 
     /// <summary>MailKit alone: <paramref name="count"/> mails over <see cref="Connections"/> connections at once; mails/s from connect to the last reply.</summary>
-    private static async Task<double> RawMailKitAsync(int port, int count, MimeMessage sample)
+    private static async Task<double> RawMailKitAsync(int port, int count, MailSample sample)
     {
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, Connections).Select(async lane =>
@@ -147,9 +146,15 @@ internal static class OutboxBench
             await client.ConnectAsync("127.0.0.1", port, SecureSocketOptions.None);
             for (var i = lane; i < count; i += Connections)
             {
-                // A fresh message per mail, as the worker builds one per send: the copy is part of the raw cost.
-                var message = new MimeMessage { Subject = sample.Subject ?? "", Body = sample.Body, MessageId = $"raw-{i}@bench.example" };
-                message.From.AddRange(sample.From);
+                // A message built per mail, bodies and all, as the worker builds one per send (and a body is a stream:
+                // one shared by four connections at once would be read by all four).
+                var message = new MimeMessage
+                {
+                    Subject = sample.Subject,
+                    MessageId = $"raw-{i}@bench.example",
+                    Body = new BodyBuilder { HtmlBody = sample.Html, TextBody = sample.Text }.ToMessageBody(),
+                };
+                message.From.Add(new MailboxAddress("Orchestrator", "no-reply@example.com"));
                 message.To.Add(new MailboxAddress("", $"raw-{i}@bench.example"));
                 await client.SendAsync(message);
             }
