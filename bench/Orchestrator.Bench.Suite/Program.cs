@@ -24,6 +24,10 @@ sizes = sizes with
     LatencyCapacity = Int("--latency-burst", sizes.LatencyCapacity),
     LatencySeconds = Int("--latency-seconds", sizes.LatencySeconds),
 };
+// A size given by hand makes it a run of its own, not the named one.
+string[] sizeOptions = ["--wakeups", "--quartz", "--sends", "--instances", "--events", "--latency-burst", "--latency-seconds"];
+if (sizeOptions.Any(args.Contains))
+    mode += " with sizes set by hand";
 var root = SuiteSupport.FindRoot();
 var jsonPath = Path.GetFullPath(Arg("--json") ?? Path.Combine(root, "bench", "results.json"));
 var markdownPath = Path.GetFullPath(Arg("--markdown") ?? Path.Combine(root, "docs", "benchmarks.md"));
