@@ -19,6 +19,13 @@ internal static class Population
     public static int Setting(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : fallback;
 
+    /// <summary>How many customers copied from <paramref name="sample"/> make about <paramref name="events"/> events.</summary>
+    public static int CustomersForEvents(IReadOnlyList<string> sample, int events)
+    {
+        var sampleCustomers = sample.Select(l => JsonNode.Parse(l)!["customerId"]!.GetValue<string>()).Distinct(StringComparer.Ordinal).Count();
+        return Math.Max(1, (int)Math.Round((double)events * sampleCustomers / sample.Count));
+    }
+
     /// <summary>The events of <paramref name="customers"/> customers copied from <paramref name="sample"/>'s, in the
     /// sample's order (copies of one sample event next to each other).</summary>
     public static IReadOnlyList<string> Replicate(IReadOnlyList<string> sample, int customers)
