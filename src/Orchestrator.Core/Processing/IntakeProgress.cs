@@ -14,8 +14,12 @@ namespace Orchestrator.Core.Processing;
 /// that has been quiet for <see cref="QuietAfter"/> has nothing queued and holds nothing back. A source expected from the
 /// settings but not delivering yet (the worker starting, the broker not reached) and a source just started have not
 /// shown whether a backlog waits, and a worker that was down most likely has one: they hold timers back until the
-/// source's first event or first quiet moment. A source that stops while running (the broker went away) holds nothing
-/// back: nobody can publish to it meanwhile either. The scheduler bounds every hold (<c>MaxWaitForIntakeSeconds</c>).
+/// source's first event or first quiet moment. A source that stops while running (the broker went away) is the same: its
+/// queue keeps what was published before the outage and what the worker held unacknowledged, and publishers that retry
+/// deliver what happened meanwhile once it is back, so it holds timers back until it starts again and has shown its
+/// queue (the fault harness's broker restart found reminders sent during the outage although the customer's order, older
+/// than the reminder, was still queued). The scheduler bounds every hold (<c>MaxWaitForIntakeSeconds</c>), so a long
+/// outage delays timers by that much at most.
 /// HTTP intake is synchronous (the caller waits for the decision), so it never holds timers back.
 /// </remarks>
 public sealed class IntakeProgress
@@ -55,11 +59,12 @@ public sealed class IntakeProgress
             _sources[source] = new Source(_time.GetUtcNow());
     }
 
-    /// <summary><paramref name="source"/> stopped (the worker stops, the broker went away): it holds nothing back.</summary>
+    /// <summary><paramref name="source"/> stopped (the broker went away, or the worker stops): it holds timers back
+    /// until it starts again, as a source expected but not delivering yet does.</summary>
     public void Stopped(string source)
     {
         lock (_gate)
-            _sources.Remove(source);
+            _sources[source] = new Source(DateTimeOffset.MaxValue);
     }
 
     /// <summary>An event of <paramref name="source"/> is being decided; call <see cref="Took"/> when it is done.</summary>
