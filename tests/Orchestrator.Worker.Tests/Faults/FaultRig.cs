@@ -300,7 +300,9 @@ internal sealed class FaultRig : IAsyncDisposable
         var summary = counts.Summary(scenarioName, duplicateBound);
         _output.WriteLine(summary);
         var violations = counts.Violations(duplicateBound);
-        Assert.True(violations.Count == 0, $"{summary}\n{string.Join("\n", violations)}\n{Logs()}");
+        // A failed run's folder (database, mail, logs) stays for a look: what the worker recorded explains the counts.
+        _keep = violations.Count > 0;
+        Assert.True(violations.Count == 0, $"{summary}\n{string.Join("\n", violations)}\nkept for a look: {Folder}\n{Logs()}");
         return counts;
     }
 
@@ -312,6 +314,8 @@ internal sealed class FaultRig : IAsyncDisposable
         return string.Join('\n', lines.Skip(Math.Max(0, lines.Length - 80)));
     }
 
+    private bool _keep;
+
     public async ValueTask DisposeAsync()
     {
         foreach (var worker in Workers.Values)
@@ -319,6 +323,8 @@ internal sealed class FaultRig : IAsyncDisposable
         Workers.Clear();
         _smtp?.Dispose();
         await Broker.DisposeAsync();
+        if (_keep)
+            return;
         try
         {
             Directory.Delete(Folder, true);

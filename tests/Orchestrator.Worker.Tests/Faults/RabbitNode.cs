@@ -56,6 +56,15 @@ internal sealed class RabbitNode : IAsyncDisposable
         };
         var node = new RabbitNode(folder, port, name, environment);
         await node.RunAsync("rabbitmq-server", "-detached");
+        // As scripts/services.sh waits: the detached node registers with epmd a few seconds later (await_startup fails
+        // at once on a node it cannot reach), then boots the broker.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while ((await ExternalProcess.RunAsync("rabbitmq-diagnostics", "-q", "-n", name, "ping")).Exit != 0)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new InvalidOperationException($"RabbitMQ node {name} did not answer ping within 90 s:\n{node.LogTail()}");
+            await Task.Delay(500);
+        }
         await node.CtlAsync("await_startup", "--timeout", "90");
         return node;
     }
