@@ -50,6 +50,9 @@ public sealed class IntakeProgress
         public DateTimeOffset? LastOccurredAt { get; set; }
         public bool Behind { get; set; }
         public int Taking { get; set; }
+
+        /// <summary>The time of an event that could not be decided and will be taken again, while it waits.</summary>
+        public DateTimeOffset? Retrying { get; set; }
     }
 
     /// <summary><paramref name="source"/> has started delivering (or started again after a broker outage).</summary>
@@ -82,7 +85,11 @@ public sealed class IntakeProgress
         }
     }
 
-    public void Took(string source)
+    /// <param name="willRetry">The event was not decided (the database could not record it) and its source takes it
+    /// again after a pause: timers wait at its time until it is decided, however long the pause. Without this the
+    /// pause looks like a quiet, empty queue, and once the database is back the timers, polled more often than the
+    /// retry comes, overtake it and the older events queued behind it (the fault harness's locked database found that).</param>
+    public void Took(string source, bool willRetry = false)
     {
         var now = _time.GetUtcNow();
         lock (_gate)
@@ -91,6 +98,7 @@ public sealed class IntakeProgress
             {
                 s.Taking = Math.Max(0, s.Taking - 1);
                 s.LastSeen = now;
+                s.Retrying = willRetry ? s.LastOccurredAt : null;
             }
         }
     }
@@ -107,6 +115,8 @@ public sealed class IntakeProgress
         {
             foreach (var s in _sources.Values)
             {
+                if (s.Retrying is { } retrying && retrying < upTo)
+                    upTo = retrying;
                 // LastSeen is MaxValue while an expected source has not started: active, nothing taken.
                 var active = s.Taking > 0 || s.LastSeen > now || now - s.LastSeen < QuietAfter;
                 if (!active)

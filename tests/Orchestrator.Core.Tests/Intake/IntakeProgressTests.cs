@@ -110,4 +110,29 @@ public sealed class IntakeProgressTests
         time.Advance(IntakeProgress.QuietAfter);
         Assert.Equal(time.GetUtcNow(), progress.CaughtUpTo(time.GetUtcNow()));
     }
+
+    /// <summary>The pause between two tries looks like a quiet queue; without the hold, timers overtake the event once
+    /// the database is back (the fault harness's locked database scenario, FaultTests).</summary>
+    [Fact]
+    public void An_event_that_will_be_taken_again_holds_timers_at_its_time_until_it_is_decided()
+    {
+        var time = new FakeTimeProvider(T0);
+        var progress = new IntakeProgress(time);
+        progress.Started("q.0");
+        progress.Taking("q.0", T0);
+        progress.Took("q.0", willRetry: true);
+        time.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(T0, progress.CaughtUpTo(time.GetUtcNow()));
+
+        progress.Taking("q.0", T0);
+        progress.Took("q.0", willRetry: true);
+        time.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(T0, progress.CaughtUpTo(time.GetUtcNow()));
+
+        // Decided on the third try: its queue is quiet afterwards, so nothing holds.
+        progress.Taking("q.0", T0);
+        progress.Took("q.0");
+        time.Advance(IntakeProgress.QuietAfter);
+        Assert.Equal(time.GetUtcNow(), progress.CaughtUpTo(time.GetUtcNow()));
+    }
 }
