@@ -219,13 +219,28 @@ public sealed class FaultTests(ITestOutputHelper output)
     [Fact]
     public async Task Two_workers_on_the_same_queues_one_killed_mid_run_the_other_takes_over()
     {
-        await using var rig = await FaultRig.CreateAsync(output, "faults-two", Customers, TimeSpan.FromSeconds(12));
+        // Long enough a lead that both workers run and every event is queued before the first is due: a backlog at the
+        // start would show a defect this scenario is not about (see below) instead of the takeover.
+        await using var rig = await FaultRig.CreateAsync(output, "faults-two", Customers, TimeSpan.FromSeconds(20));
         await rig.StartSmtpAsync();
-        // A dead worker's sends left 'sending' are reported 'unknown' by the survivor after this (default 10 minutes).
-        var abandon = new Dictionary<string, string> { ["Orchestrator__Email__AbandonAfter"] = "00:00:15" };
+        // A dead worker's sends left 'sending' are reported 'unknown' by the survivor after AbandonAfter (default 10
+        // minutes), which must exceed the longest a batch can take (ceil(BatchSize / PoolSize) x 4 x Timeout = 20 s here).
+        var abandon = new Dictionary<string, string>
+        {
+            ["Orchestrator__Email__AbandonAfter"] = "00:00:25",
+            ["Orchestrator__Email__BatchSize"] = "4",
+            ["Orchestrator__Email__Timeout"] = "00:00:05",
+        };
         await rig.StartWorkerAsync("worker-a", abandon); // first on the queues: the active consumer of each
-        var survivor = await rig.StartWorkerAsync("worker-b", abandon);
+        var standby = rig.StartWorkerAsync("worker-b", abandon);
         await rig.PublishAsync();
+        var survivor = await standby;
+        // Known defect, not fixed: timers are held back only by the worker's own intake (IntakeProgress is per process),
+        // so while the active worker works off a backlog the standby (quiet, its queues taken by the other) runs every
+        // due timer, ahead of the older events still queued (2,000 customers or a slow start: sends lost and unexpected).
+        var firstDue = rig.Scenario.Events[0].OccurredAt;
+        Assert.True(DateTimeOffset.UtcNow < firstDue, $"both workers and the events were ready only {(DateTimeOffset.UtcNow - firstDue).TotalSeconds:F1}s after the first event was due: " +
+            "a backlog at the start, which the standby's timers overtake (the known defect above), not what this scenario checks; the machine is too slow for its lead");
 
         await rig.WaitForInboxAsync(rig.Scenario.Events.Count / 3, TimeSpan.FromSeconds(90));
         var kill = await rig.KillDuringActivityAsync("worker-a", 1, TimeSpan.FromSeconds(60));
