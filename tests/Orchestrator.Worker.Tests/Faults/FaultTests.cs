@@ -18,6 +18,10 @@ public sealed class FaultTests(ITestOutputHelper output)
 {
     private static readonly int Customers = Population.Customers;
 
+    /// <summary>The scenarios added after the first two run the sample's first 8 days in the test command (about a
+    /// minute each instead of two); <c>ORCHESTRATOR_FAULTS_SAMPLE_DAYS=0</c> (the soak) runs all three weeks.</summary>
+    private static readonly int SampleDays = Population.Setting("ORCHESTRATOR_FAULTS_SAMPLE_DAYS", 8);
+
     [Fact]
     public async Task Kill_9_at_random_moments_loses_no_event_and_no_send()
     {
@@ -95,7 +99,7 @@ public sealed class FaultTests(ITestOutputHelper output)
     {
         var down = TimeSpan.FromSeconds(Population.Setting("ORCHESTRATOR_FAULTS_BROKER_DOWN_SECONDS", 5));
         await using var node = await RabbitNode.StartAsync();
-        await using var rig = await FaultRig.CreateAsync(output, "faults-broker", Customers, TimeSpan.FromSeconds(10), node);
+        await using var rig = await FaultRig.CreateAsync(output, "faults-broker", Customers, TimeSpan.FromSeconds(10), node, SampleDays);
         await rig.StartSmtpAsync();
         var worker = await rig.StartWorkerAsync("fault-worker");
         await rig.PublishAsync();
@@ -129,7 +133,7 @@ public sealed class FaultTests(ITestOutputHelper output)
     [Fact]
     public async Task A_mailbox_refused_for_good_gets_one_attempt_and_is_suppressed_and_everybody_else_gets_mail_once()
     {
-        await using var rig = await FaultRig.CreateAsync(output, "faults-5xx", Customers, TimeSpan.FromSeconds(10));
+        await using var rig = await FaultRig.CreateAsync(output, "faults-5xx", Customers, TimeSpan.FromSeconds(10), sampleDays: SampleDays);
         var (address, sends) = RefusedCandidate(rig.Scenario);
         output.WriteLine($"refusing {address} for good: {sends.Count} predicted sends to it, at {string.Join(", ", sends.Select(s => s.At.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)))}");
         await rig.StartSmtpAsync(refuse: [address]);
@@ -175,7 +179,7 @@ public sealed class FaultTests(ITestOutputHelper output)
     public async Task A_database_locked_for_a_while_holds_intake_says_degraded_and_decides_everything_afterwards()
     {
         var locked = TimeSpan.FromSeconds(Population.Setting("ORCHESTRATOR_FAULTS_DB_LOCK_SECONDS", 10));
-        await using var rig = await FaultRig.CreateAsync(output, "faults-db", Customers, TimeSpan.FromSeconds(10));
+        await using var rig = await FaultRig.CreateAsync(output, "faults-db", Customers, TimeSpan.FromSeconds(10), sampleDays: SampleDays);
         await rig.StartSmtpAsync();
         // A lock is reported after 2 s, not after the default 30 s (which would ride out the whole lock unnoticed).
         var worker = await rig.StartWorkerAsync("fault-worker", new Dictionary<string, string> { ["Orchestrator__Storage__CommandTimeoutSeconds"] = "2" });
@@ -219,9 +223,7 @@ public sealed class FaultTests(ITestOutputHelper output)
     [Fact]
     public async Task Two_workers_on_the_same_queues_one_killed_mid_run_the_other_takes_over()
     {
-        // Long enough a lead that both workers run and every event is queued before the first is due: a backlog at the
-        // start would show a defect this scenario is not about (see below) instead of the takeover.
-        await using var rig = await FaultRig.CreateAsync(output, "faults-two", Customers, TimeSpan.FromSeconds(20));
+        await using var rig = await FaultRig.CreateAsync(output, "faults-two", Customers, TimeSpan.FromSeconds(10), sampleDays: SampleDays);
         await rig.StartSmtpAsync();
         // A dead worker's sends left 'sending' are reported 'unknown' by the survivor after AbandonAfter (default 10
         // minutes), which must exceed the longest a batch can take (ceil(BatchSize / PoolSize) x 4 x Timeout = 20 s here).
@@ -232,16 +234,16 @@ public sealed class FaultTests(ITestOutputHelper output)
             ["Orchestrator__Email__Timeout"] = "00:00:05",
         };
         await rig.StartWorkerAsync("worker-a", abandon); // first on the queues: the active consumer of each
-        var standby = rig.StartWorkerAsync("worker-b", abandon);
         await rig.PublishAsync();
-        var survivor = await standby;
+
         // Known defect, not fixed: timers are held back only by the worker's own intake (IntakeProgress is per process),
         // so while the active worker works off a backlog the standby (quiet, its queues taken by the other) runs every
-        // due timer, ahead of the older events still queued (2,000 customers or a slow start: sends lost and unexpected).
-        var firstDue = rig.Scenario.Events[0].OccurredAt;
-        Assert.True(DateTimeOffset.UtcNow < firstDue, $"both workers and the events were ready only {(DateTimeOffset.UtcNow - firstDue).TotalSeconds:F1}s after the first event was due: " +
-            "a backlog at the start, which the standby's timers overtake (the known defect above), not what this scenario checks; the machine is too slow for its lead");
-
+        // due timer, ahead of the older events still queued: started with both workers, a start slower than the lead
+        // lost 12 sends and sent 26 nobody predicted. So the standby joins once the first worker has caught up.
+        await rig.WaitForInboxAsync(rig.Scenario.Events.Count / 5, TimeSpan.FromSeconds(90));
+        var lag = await StorageProbe.ColumnAsync(rig.Database, "SELECT (julianday(received_at) - julianday(occurred_at)) * 86400 FROM events ORDER BY received_at DESC LIMIT 1");
+        output.WriteLine($"worker-b joins at +{rig.Elapsed.TotalSeconds:F1}s; worker-a's last event was decided {(lag.Count > 0 ? lag[0] : "?")}s after it happened");
+        var survivor = await rig.StartWorkerAsync("worker-b", abandon);
         await rig.WaitForInboxAsync(rig.Scenario.Events.Count / 3, TimeSpan.FromSeconds(90));
         var kill = await rig.KillDuringActivityAsync("worker-a", 1, TimeSpan.FromSeconds(60));
         var taken = await rig.ActivityAsync();
@@ -265,6 +267,7 @@ public sealed class FaultTests(ITestOutputHelper output)
     public async Task A_backlog_published_while_the_worker_was_stopped_is_decided_as_if_it_had_been_running()
     {
         var backlog = Population.Setting("ORCHESTRATOR_FAULTS_BACKLOG", 10_000);
+        var drainTimeout = TimeSpan.FromSeconds(Population.Setting("ORCHESTRATOR_FAULTS_BACKLOG_SECONDS", 240));
         var sample = await Scenario.SampleEventLinesAsync();
         var customers = Population.CustomersForEvents(sample, backlog);
         var span = SampleSpan(sample);
@@ -286,9 +289,9 @@ public sealed class FaultTests(ITestOutputHelper output)
 
         var draining = Stopwatch.StartNew();
         await rig.StartWorkerAsync("fault-worker");
-        await rig.WaitForInboxAsync(rig.Scenario.Events.Select(e => e.EventId).Distinct(StringComparer.Ordinal).Count(), TimeSpan.FromSeconds(Population.Setting("ORCHESTRATOR_FAULTS_BACKLOG_SECONDS", 240)));
+        await rig.WaitForInboxAsync(rig.Scenario.Events.Select(e => e.EventId).Distinct(StringComparer.Ordinal).Count(), drainTimeout);
         output.WriteLine($"backlog decided {draining.Elapsed.TotalSeconds:F1}s after the start ({rig.Scenario.Events.Count / draining.Elapsed.TotalSeconds:F0} events/s)");
-        await rig.WaitUntilSettledAsync(TimeSpan.FromSeconds(180));
+        await rig.WaitUntilSettledAsync(drainTimeout);
         await rig.CheckAsync($"backlog of {rig.Scenario.Events.Count} events, {customers} customers", duplicateBound: 0);
     }
 
