@@ -62,6 +62,7 @@ public sealed partial class EventConsumer(EventIngress ingress, IntakeProgress p
         // The partition's progress holds timers back while it works off a backlog (IntakeProgress).
         var source = IntakeSource(context.ReceiveContext.InputAddress);
         progress.Taking(source, evt!.OccurredAt);
+        var retried = false;
         try
         {
             await ingress.WaitUntilItsTimeAsync(evt, context.CancellationToken).ConfigureAwait(false);
@@ -70,9 +71,14 @@ public sealed partial class EventConsumer(EventIngress ingress, IntakeProgress p
                 throw Rejected(result.EventId, result.Message!);
             LogConsumed(logger, result.EventId, result.Status, result.Outcomes, result.Sends);
         }
+        catch (StoreUnavailableException)
+        {
+            retried = true; // taken again until the database is back (EventConsumerDefinition): timers wait for it
+            throw;
+        }
         finally
         {
-            progress.Took(source);
+            progress.Took(source, retried);
         }
     }
 

@@ -14,8 +14,12 @@ namespace Orchestrator.Core.Processing;
 /// that has been quiet for <see cref="QuietAfter"/> has nothing queued and holds nothing back. A source expected from the
 /// settings but not delivering yet (the worker starting, the broker not reached) and a source just started have not
 /// shown whether a backlog waits, and a worker that was down most likely has one: they hold timers back until the
-/// source's first event or first quiet moment. A source that stops while running (the broker went away) holds nothing
-/// back: nobody can publish to it meanwhile either. The scheduler bounds every hold (<c>MaxWaitForIntakeSeconds</c>).
+/// source's first event or first quiet moment. A source that stops while running (the broker went away) is the same: its
+/// queue keeps what was published before the outage and what the worker held unacknowledged, and publishers that retry
+/// deliver what happened meanwhile once it is back, so it holds timers back until it starts again and has shown its
+/// queue (the fault harness's broker restart found reminders sent during the outage although the customer's order, older
+/// than the reminder, was still queued). The scheduler bounds every hold (<c>MaxWaitForIntakeSeconds</c>), so a long
+/// outage delays timers by that much at most.
 /// HTTP intake is synchronous (the caller waits for the decision), so it never holds timers back.
 /// </remarks>
 public sealed class IntakeProgress
@@ -46,6 +50,9 @@ public sealed class IntakeProgress
         public DateTimeOffset? LastOccurredAt { get; set; }
         public bool Behind { get; set; }
         public int Taking { get; set; }
+
+        /// <summary>The time of an event that could not be decided and will be taken again, while it waits.</summary>
+        public DateTimeOffset? Retrying { get; set; }
     }
 
     /// <summary><paramref name="source"/> has started delivering (or started again after a broker outage).</summary>
@@ -55,11 +62,12 @@ public sealed class IntakeProgress
             _sources[source] = new Source(_time.GetUtcNow());
     }
 
-    /// <summary><paramref name="source"/> stopped (the worker stops, the broker went away): it holds nothing back.</summary>
+    /// <summary><paramref name="source"/> stopped (the broker went away, or the worker stops): it holds timers back
+    /// until it starts again, as a source expected but not delivering yet does.</summary>
     public void Stopped(string source)
     {
         lock (_gate)
-            _sources.Remove(source);
+            _sources[source] = new Source(DateTimeOffset.MaxValue);
     }
 
     /// <summary>An event of <paramref name="source"/> is being decided; call <see cref="Took"/> when it is done.</summary>
@@ -77,7 +85,11 @@ public sealed class IntakeProgress
         }
     }
 
-    public void Took(string source)
+    /// <param name="willRetry">The event was not decided (the database could not record it) and its source takes it
+    /// again after a pause: timers wait at its time until it is decided, however long the pause. Without this the
+    /// pause looks like a quiet, empty queue, and once the database is back the timers, polled more often than the
+    /// retry comes, overtake it and the older events queued behind it (the fault harness's locked database found that).</param>
+    public void Took(string source, bool willRetry = false)
     {
         var now = _time.GetUtcNow();
         lock (_gate)
@@ -86,6 +98,7 @@ public sealed class IntakeProgress
             {
                 s.Taking = Math.Max(0, s.Taking - 1);
                 s.LastSeen = now;
+                s.Retrying = willRetry ? s.LastOccurredAt : null;
             }
         }
     }
@@ -102,6 +115,8 @@ public sealed class IntakeProgress
         {
             foreach (var s in _sources.Values)
             {
+                if (s.Retrying is { } retrying && retrying < upTo)
+                    upTo = retrying;
                 // LastSeen is MaxValue while an expected source has not started: active, nothing taken.
                 var active = s.Taking > 0 || s.LastSeen > now || now - s.LastSeen < QuietAfter;
                 if (!active)

@@ -71,7 +71,7 @@ public sealed class IntakeProgressTests
     }
 
     [Fact]
-    public void A_source_that_catches_up_or_stops_holds_nothing_back()
+    public void A_source_that_catches_up_holds_nothing_back()
     {
         var time = new FakeTimeProvider(T0);
         var progress = new IntakeProgress(time);
@@ -83,9 +83,56 @@ public sealed class IntakeProgressTests
         progress.Took("q.0");
         progress.Taking("q.0", T0);
         Assert.Equal(T0, progress.CaughtUpTo(T0));
+    }
 
-        progress.Taking("q.0", T0.AddMinutes(-5));
-        progress.Stopped("q.0");
+    /// <summary>Its queue still holds what was published before the outage; a timer run meanwhile would overtake it
+    /// (the fault harness's broker restart scenario, FaultTests).</summary>
+    [Fact]
+    public void A_source_that_stops_because_the_broker_went_away_holds_timers_until_it_is_back_and_has_shown_its_queue()
+    {
+        var time = new FakeTimeProvider(T0);
+        var progress = new IntakeProgress(time);
+        progress.Started("q.0");
+        progress.Taking("q.0", T0);
+        progress.Took("q.0");
         Assert.Equal(T0, progress.CaughtUpTo(T0));
+
+        progress.Stopped("q.0");
+        time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(DateTimeOffset.MinValue, progress.CaughtUpTo(time.GetUtcNow()));
+
+        // Back: the first event it delivers is 20 s old, queued during the outage; timers wait for that far.
+        progress.Started("q.0");
+        Assert.Equal(DateTimeOffset.MinValue, progress.CaughtUpTo(time.GetUtcNow()));
+        progress.Taking("q.0", T0.AddSeconds(10));
+        Assert.Equal(T0.AddSeconds(10), progress.CaughtUpTo(time.GetUtcNow()));
+        progress.Took("q.0");
+        time.Advance(IntakeProgress.QuietAfter);
+        Assert.Equal(time.GetUtcNow(), progress.CaughtUpTo(time.GetUtcNow()));
+    }
+
+    /// <summary>The pause between two tries looks like a quiet queue; without the hold, timers overtake the event once
+    /// the database is back (the fault harness's locked database scenario, FaultTests).</summary>
+    [Fact]
+    public void An_event_that_will_be_taken_again_holds_timers_at_its_time_until_it_is_decided()
+    {
+        var time = new FakeTimeProvider(T0);
+        var progress = new IntakeProgress(time);
+        progress.Started("q.0");
+        progress.Taking("q.0", T0);
+        progress.Took("q.0", willRetry: true);
+        time.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(T0, progress.CaughtUpTo(time.GetUtcNow()));
+
+        progress.Taking("q.0", T0);
+        progress.Took("q.0", willRetry: true);
+        time.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(T0, progress.CaughtUpTo(time.GetUtcNow()));
+
+        // Decided on the third try: its queue is quiet afterwards, so nothing holds.
+        progress.Taking("q.0", T0);
+        progress.Took("q.0");
+        time.Advance(IntakeProgress.QuietAfter);
+        Assert.Equal(time.GetUtcNow(), progress.CaughtUpTo(time.GetUtcNow()));
     }
 }

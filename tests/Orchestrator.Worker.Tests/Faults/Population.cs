@@ -19,6 +19,24 @@ internal static class Population
     public static int Setting(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : fallback;
 
+    /// <summary>The sample's events of its first <paramref name="days"/> days (all of them for 0): a shorter squeezed
+    /// run (a sample day is about 3 s of real time) with every journey pattern that starts in them.</summary>
+    public static IReadOnlyList<string> FirstDays(IReadOnlyList<string> sample, int days)
+    {
+        if (days <= 0)
+            return sample;
+        static DateTimeOffset At(string line) => DateTimeOffset.Parse(JsonNode.Parse(line)!["occurredAt"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+        var end = sample.Min(At) + TimeSpan.FromDays(days);
+        return sample.Where(l => At(l) < end).ToList();
+    }
+
+    /// <summary>How many customers copied from <paramref name="sample"/> make about <paramref name="events"/> events.</summary>
+    public static int CustomersForEvents(IReadOnlyList<string> sample, int events)
+    {
+        var sampleCustomers = sample.Select(l => JsonNode.Parse(l)!["customerId"]!.GetValue<string>()).Distinct(StringComparer.Ordinal).Count();
+        return Math.Max(1, (int)Math.Round((double)events * sampleCustomers / sample.Count));
+    }
+
     /// <summary>The events of <paramref name="customers"/> customers copied from <paramref name="sample"/>'s, in the
     /// sample's order (copies of one sample event next to each other).</summary>
     public static IReadOnlyList<string> Replicate(IReadOnlyList<string> sample, int customers)

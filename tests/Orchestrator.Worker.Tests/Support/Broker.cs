@@ -27,9 +27,10 @@ internal sealed class Broker : IAsyncDisposable
 
     public string ErrorQueue => Name + "_error";
 
-    public static async Task<Broker> ConnectAsync(string prefix)
+    /// <param name="port">The broker's AMQP port: the shared one, or a node of a test's own (the fault harness's).</param>
+    public static async Task<Broker> ConnectAsync(string prefix, int port = 5672)
     {
-        var connection = await new ConnectionFactory { HostName = "127.0.0.1" }.CreateConnectionAsync();
+        var connection = await new ConnectionFactory { HostName = "127.0.0.1", Port = port }.CreateConnectionAsync();
         var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
         return new Broker($"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 17, 60)], connection, channel);
     }
