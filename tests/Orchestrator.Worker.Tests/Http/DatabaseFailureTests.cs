@@ -20,19 +20,7 @@ public sealed class DatabaseFailureTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(Path.Combine(_folder.Journeys, "templates"));
-        await File.WriteAllTextAsync(Path.Combine(_folder.Journeys, "welcome.yaml"), """
-            id: welcome
-            name: Welcome
-            entry:
-              event: signed.up
-            steps:
-              - id: hello
-                email:
-                  template: hello
-            """);
-        await File.WriteAllTextAsync(Path.Combine(_folder.Journeys, "templates", "hello.liquid"),
-            "---\nsubject: \"Welcome\"\n---\n<p>Hello.</p>\n<p><a href=\"{{ unsubscribe_url }}\">Unsubscribe</a></p>\n");
+        await _folder.WithWelcomeJourneyAsync();
         _settings = _folder.Settings(ExternalProcess.FreePort());
         // A locked database is reported after this long, not after the default 30 s.
         _settings["Orchestrator__Storage__CommandTimeoutSeconds"] = "2";

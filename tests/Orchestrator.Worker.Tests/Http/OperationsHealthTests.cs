@@ -27,7 +27,7 @@ public sealed partial class OperationsHealthTests : IDisposable
     [Fact]
     public async Task A_refused_mail_server_and_a_held_timer_are_degraded_with_their_numbers_and_an_answering_server_ends_the_failures()
     {
-        await WriteJourneyAsync();
+        await _folder.WithWelcomeJourneyAsync();
         var smtpPort = ExternalProcess.FreePort();
         var settings = _folder.Settings(ExternalProcess.FreePort());
         settings.Remove("Orchestrator__Email__PickupFolder");
@@ -125,7 +125,7 @@ public sealed partial class OperationsHealthTests : IDisposable
     [Fact]
     public async Task Health_limits_out_of_range_stop_the_worker_naming_each()
     {
-        await WriteJourneyAsync();
+        await _folder.WithWelcomeJourneyAsync();
         var settings = _folder.Settings(ExternalProcess.FreePort());
         settings["Orchestrator__Health__SmtpFailuresInARow"] = "0";
         settings["Orchestrator__Health__BacklogCacheSeconds"] = "-1";
@@ -167,22 +167,6 @@ public sealed partial class OperationsHealthTests : IDisposable
     [GeneratedRegex(@"^(?<name>[a-z_]+)(\{[^}]*\})? (?<value>\S+)", RegexOptions.Multiline)]
     private static partial Regex GaugeLine();
 
-    private async Task WriteJourneyAsync()
-    {
-        Directory.CreateDirectory(Path.Combine(_folder.Journeys, "templates"));
-        await File.WriteAllTextAsync(Path.Combine(_folder.Journeys, "welcome.yaml"), """
-            id: welcome
-            name: Welcome
-            entry:
-              event: signed.up
-            steps:
-              - id: hello
-                email:
-                  template: hello
-            """);
-        await File.WriteAllTextAsync(Path.Combine(_folder.Journeys, "templates", "hello.liquid"),
-            "---\nsubject: \"Welcome\"\n---\n<p>Hello.</p>\n<p><a href=\"{{ unsubscribe_url }}\">Unsubscribe</a></p>\n");
-    }
 
     private static string SignUp(string eventId, string customerId)
     {

@@ -18,19 +18,7 @@ public sealed class JsonConsoleLogTests : IDisposable
     [Fact]
     public async Task Every_line_the_worker_writes_is_a_json_log_entry()
     {
-        Directory.CreateDirectory(Path.Combine(_folder.Journeys, "templates"));
-        await File.WriteAllTextAsync(Path.Combine(_folder.Journeys, "welcome.yaml"), """
-            id: welcome
-            name: Welcome
-            entry:
-              event: signed.up
-            steps:
-              - id: hello
-                email:
-                  template: hello
-            """);
-        await File.WriteAllTextAsync(Path.Combine(_folder.Journeys, "templates", "hello.liquid"),
-            "---\nsubject: \"Welcome\"\n---\n<p>Hello.</p>\n<p><a href=\"{{ unsubscribe_url }}\">Unsubscribe</a></p>\n");
+        await _folder.WithWelcomeJourneyAsync();
         var settings = _folder.Settings(ExternalProcess.FreePort());
         settings["Logging__Console__FormatterName"] = "json";
         var started = DateTimeOffset.UtcNow.AddSeconds(-1);

@@ -21,19 +21,7 @@ public sealed class ShutdownWithBrokenDependenciesTests(Xunit.Abstractions.ITest
     [Fact]
     public async Task Sigterm_ends_the_worker_in_time_with_rabbitmq_unreachable_and_smtp_silent_mid_send()
     {
-        Directory.CreateDirectory(Path.Combine(_folder.Journeys, "templates"));
-        await File.WriteAllTextAsync(Path.Combine(_folder.Journeys, "welcome.yaml"), """
-            id: welcome
-            name: Welcome
-            entry:
-              event: signed.up
-            steps:
-              - id: hello
-                email:
-                  template: hello
-            """);
-        await File.WriteAllTextAsync(Path.Combine(_folder.Journeys, "templates", "hello.liquid"),
-            "---\nsubject: \"Welcome\"\n---\n<p>Hello.</p>\n<p><a href=\"{{ unsubscribe_url }}\">Unsubscribe</a></p>\n");
+        await _folder.WithWelcomeJourneyAsync();
 
         // A mail server that accepts connections and never sends its greeting.
         using var silent = new TcpListener(IPAddress.Loopback, 0);

@@ -23,6 +23,24 @@ internal sealed class WorkerFolder : IDisposable
         return this;
     }
 
+    /// <summary>One journey, <c>welcome</c>: <c>signed.up</c> enters and gets one email at once (with an unsubscribe link).</summary>
+    public async Task WithWelcomeJourneyAsync()
+    {
+        Directory.CreateDirectory(System.IO.Path.Combine(Journeys, "templates"));
+        await File.WriteAllTextAsync(System.IO.Path.Combine(Journeys, "welcome.yaml"), """
+            id: welcome
+            name: Welcome
+            entry:
+              event: signed.up
+            steps:
+              - id: hello
+                email:
+                  template: hello
+            """);
+        await File.WriteAllTextAsync(System.IO.Path.Combine(Journeys, "templates", "hello.liquid"),
+            "---\nsubject: \"Welcome\"\n---\n<p>Hello.</p>\n<p><a href=\"{{ unsubscribe_url }}\">Unsubscribe</a></p>\n");
+    }
+
     public Dictionary<string, string> Settings(int httpPort) => WorkerProcess.Settings(Path, Journeys, httpPort);
 
     public void Dispose()
