@@ -70,6 +70,25 @@ public sealed class IntakeProgressTests
         Assert.Equal(time.GetUtcNow(), progress.CaughtUpTo(time.GetUtcNow()));
     }
 
+    /// <summary>The fault harness's kill scenario: a partition 0.6 s behind, once under the tolerance for "slightly
+    /// behind", let a reminder due at T run before the customer's <c>account.deleted</c> of T - 0.46 s, still queued.</summary>
+    [Fact]
+    public void A_source_a_moment_behind_still_holds_timers_at_the_last_event_it_took()
+    {
+        var time = new FakeTimeProvider(T0);
+        var progress = new IntakeProgress(time);
+        progress.Started("q.0");
+        progress.Taking("q.0", T0.AddMilliseconds(-600));
+        progress.Took("q.0");
+        Assert.Equal(T0.AddMilliseconds(-600), progress.CaughtUpTo(T0));
+
+        // Still active (not quiet for QuietAfter): the hold stays; then quiet, so nothing is queued behind it.
+        time.Advance(IntakeProgress.QuietAfter / 2);
+        Assert.Equal(T0.AddMilliseconds(-600), progress.CaughtUpTo(time.GetUtcNow()));
+        time.Advance(IntakeProgress.QuietAfter);
+        Assert.Equal(time.GetUtcNow(), progress.CaughtUpTo(time.GetUtcNow()));
+    }
+
     [Fact]
     public void A_source_that_catches_up_holds_nothing_back()
     {
