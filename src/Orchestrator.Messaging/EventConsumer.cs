@@ -71,9 +71,10 @@ public sealed partial class EventConsumer(EventIngress ingress, IntakeProgress p
                 throw Rejected(result.EventId, result.Message!);
             LogConsumed(logger, result.EventId, result.Status, result.Outcomes, result.Sends);
         }
-        catch (StoreUnavailableException)
+        catch (StoreUnavailableException ex)
         {
             retried = true; // taken again until the database is back (EventConsumerDefinition): timers wait for it
+            LogWaitsForDatabase(logger, evt.EventId, ex.Message);
             throw;
         }
         finally
@@ -92,6 +93,11 @@ public sealed partial class EventConsumer(EventIngress ingress, IntakeProgress p
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Event {EventId}: {Status}, {Outcomes} outcomes, {Sends} sends")]
     private static partial void LogConsumed(ILogger logger, string eventId, IngestStatus status, int outcomes, int sends);
+
+    // One line per try: the retries back off to one every 30 s, so a long outage logs little, and an operator sees
+    // the event is kept, not lost.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {EventId} waits for the database, tried again later: {Reason}")]
+    private static partial void LogWaitsForDatabase(ILogger logger, string eventId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event {EventId} rejected: {Reason}")]
     private static partial void LogUnreadable(ILogger logger, string eventId, string reason);
