@@ -38,15 +38,17 @@ internal static class OutboxBench
         await RawMailKitAsync(sink.Port, Math.Min(sends, 200), alone.Sample);
         var before = await RawMailKitAsync(sink.Port, sends, alone.Sample);
         // Timers without email are decided about twice as fast as the hint (a wakeup with email); three times that again,
-        // and two seconds for the scheduler's and the dispatcher's polls, so the timers outlast the mails. At least 3,000:
-        // with a small N the hint is mostly the scheduler's one-second poll.
-        var timers = (int)Math.Max(Math.Max(3 * sends, 3_000), 6 * timersPerSecondHint * (sends / alone.PerSecond + 2));
+        // and two seconds for the scheduler's and the dispatcher's polls, so the timers outlast the mails. At least 10,000:
+        // with a small N the hint is mostly the scheduler's one-second poll, and timers alone are decided at about
+        // 2,500/s here, so 3,000 (the floor before) were gone in about a second, before the mails were due.
+        var timers = (int)Math.Max(Math.Max(3 * sends, 10_000), 6 * timersPerSecondHint * (sends / alone.PerSecond + 2));
         var mixed = await DrainAsync(root, sink, sends, timers);
         var after = await RawMailKitAsync(sink.Port, sends, alone.Sample);
         return new OutboxResult(sends, Connections, alone.Sent, alone.Accepted, alone.PerSecond, before, after,
             timers, mixed.TimersDecided, mixed.SentDuringTimers, mixed.OverlapSeconds,
-            // Fewer than ten mails while both ran is no measure at all: no figure rather than a made-up one.
-            mixed.SentDuringTimers >= 10 ? mixed.SentDuringTimers / mixed.OverlapSeconds : double.NaN);
+            // Less than a second together is no measure at all (the timers ended as the mails became due): no figure
+            // rather than a made-up one. A second or more with no mail sent is a measure: 0 sends/s.
+            mixed.OverlapSeconds >= 1 ? mixed.SentDuringTimers / mixed.OverlapSeconds : double.NaN);
     }
 
     private sealed record Drain(long Sent, long Accepted, double PerSecond, MailSample Sample, long TimersDecided, long SentDuringTimers, double OverlapSeconds);
@@ -59,12 +61,19 @@ internal static class OutboxBench
             var database = Path.Combine(folder, "orchestrator.db");
             // Alone, the mails are due a minute ago. With timers, both start at one instant T, placed (as in the wakeups part)
             // after the timers are seeded and the worker is up: the timers' waits end at T, and the mails, seeded a day
-            // ahead, are made due at T (below), so that neither drains before the other has started.
+            // ahead, are made due once the timers have started draining (below).
             var now = DateTimeOffset.UtcNow;
             var seeded = await Seeder.SeedAsync(database, Seeder.Events("bench.send", "s-", sends, timers == 0 ? now.AddMinutes(-1) : now.AddDays(1)));
             var due = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1.5 * timers / seeded + WakeupsBench.WorkerStartSeconds);
             await Seeder.SeedAsync(database, Seeder.Events("bench.timer", "t-", timers, due.AddHours(-1)));
             var sample = Sample(database);
+            // The mails are due 1.5 s after T, not at T: the dispatcher polls every 500 ms and the scheduler every second,
+            // so at a small N the mails could all go out before the scheduler's first poll (CI once had fewer than ten
+            // mails in the overlap). Written before the worker starts: an UPDATE into the running worker's store waited
+            // behind the timers' batches until they were all done.
+            DateTimeOffset? mailsDue = timers > 0 ? due.AddSeconds(1.5) : null;
+            if (mailsDue is { } at)
+                MakeQueuedSendsDue(database, at);
             var acceptedBefore = sink.Accepted;
             await using (var worker = await WorkerHost.StartAsync(root, folder, database, sink.Port,
                 new Dictionary<string, string> { ["Orchestrator__Email__PoolSize"] = Connections.ToString(CultureInfo.InvariantCulture) }))
@@ -73,7 +82,6 @@ internal static class OutboxBench
                 {
                     if (due - DateTimeOffset.UtcNow is { Ticks: > 0 } wait)
                         await Task.Delay(wait);
-                    MakeQueuedSendsDue(database);
                 }
                 await SuiteSupport.WaitUntilAsync(() => Count(database, SentMails) >= sends && Count(database, DecidedTimers) >= timers,
                     TimeSpan.FromSeconds(120 + (sends + timers) / 50.0),
@@ -84,9 +92,11 @@ internal static class OutboxBench
             var perSecond = (sent.Count - 1) / (sent[^1] - sent[0]).TotalSeconds;
             long during = 0;
             var overlap = 0.0;
-            if (decided.Count > 0)
+            if (mailsDue is { } dueAt && decided.Count > 0)
             {
-                var from = sent[0] > decided[0] ? sent[0] : decided[0];
+                // From the moment the mails were due and timers draining (not the first mail sent: a dispatcher that waits
+                // behind the timers' batches is what this measures) to whichever drain ended first.
+                var from = dueAt > decided[0] ? dueAt : decided[0];
                 var to = sent[^1] < decided[^1] ? sent[^1] : decided[^1];
                 overlap = Math.Max(0, (to - from).TotalSeconds);
                 during = sent.Count(t => t >= from && t <= to);
@@ -101,11 +111,10 @@ internal static class OutboxBench
     }
 
     /// <summary>
-    /// The one write the suite makes into a running worker's store: queued sends made due now. The dispatcher finds them
-    /// at its next poll (Email:PollInterval, 500 ms), as it finds a send whose retry delay has passed; the timers due at
-    /// the same instant start at the scheduler's next poll (1 s).
+    /// Queued sends made due at <paramref name="at"/>, before the worker starts. The dispatcher finds them at its first
+    /// poll (Email:PollInterval, 500 ms) after then, as it finds a send whose retry delay has passed.
     /// </summary>
-    private static void MakeQueuedSendsDue(string database)
+    private static void MakeQueuedSendsDue(string database, DateTimeOffset at)
     {
         using var connection = new SqliteConnection($"Data Source={database};Pooling=false");
         connection.Open();
@@ -117,7 +126,7 @@ internal static class OutboxBench
         using var command = connection.CreateCommand();
         command.CommandText = "UPDATE sends SET next_attempt_at = $now WHERE status = 'queued'";
         // The store's time format (fixed-width UTC ISO 8601, Orchestrator.Storage StoredTime).
-        command.Parameters.AddWithValue("$now", DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$now", at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
         command.ExecuteNonQuery();
     }
 
