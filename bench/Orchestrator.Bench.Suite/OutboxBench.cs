@@ -37,7 +37,7 @@ internal static class OutboxBench
         // Warm-up: MailKit's first mails pay for JIT and the connections' first handshakes, which the worker paid before.
         await RawMailKitAsync(sink.Port, Math.Min(sends, 200), alone.Sample);
         var before = await RawMailKitAsync(sink.Port, sends, alone.Sample);
-        // Timers without email are decided about twice as fast as the hint (a wakeup with email); three times that again,
+        // Timers without email are decided faster than the hint (a wakeup with email); six times the hint,
         // and two seconds for the scheduler's and the dispatcher's polls, so the timers outlast the mails. At least 10,000:
         // with a small N the hint is mostly the scheduler's one-second poll, and timers alone are decided at about
         // 2,500/s here, so 3,000 (the floor before) were gone in about a second, before the mails were due.
@@ -61,7 +61,7 @@ internal static class OutboxBench
             var database = Path.Combine(folder, "orchestrator.db");
             // Alone, the mails are due a minute ago. With timers, both start at one instant T, placed (as in the wakeups part)
             // after the timers are seeded and the worker is up: the timers' waits end at T, and the mails, seeded a day
-            // ahead, are made due once the timers have started draining (below).
+            // ahead, are made due shortly after T (below).
             var now = DateTimeOffset.UtcNow;
             var seeded = await Seeder.SeedAsync(database, Seeder.Events("bench.send", "s-", sends, timers == 0 ? now.AddMinutes(-1) : now.AddDays(1)));
             var due = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1.5 * timers / seeded + WakeupsBench.WorkerStartSeconds);
@@ -124,9 +124,9 @@ internal static class OutboxBench
             timeout.ExecuteNonQuery();
         }
         using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE sends SET next_attempt_at = $now WHERE status = 'queued'";
+        command.CommandText = "UPDATE sends SET next_attempt_at = $at WHERE status = 'queued'";
         // The store's time format (fixed-width UTC ISO 8601, Orchestrator.Storage StoredTime).
-        command.Parameters.AddWithValue("$now", at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$at", at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
         command.ExecuteNonQuery();
     }
 
