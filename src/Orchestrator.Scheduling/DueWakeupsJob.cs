@@ -13,7 +13,7 @@ namespace Orchestrator.Scheduling;
 /// </summary>
 [DisallowConcurrentExecution]
 public sealed partial class DueWakeupsJob(
-    IWakeupStore wakeups, GroupCommit commits, TimeProvider time, IntakeProgress intake,
+    IWakeupStore wakeups, GroupCommit commits, TimeProvider time, SharedIntakeHold intake,
     IOptions<SchedulingOptions> options, SchedulerHeartbeat heartbeat, LateTimers late, ILogger<DueWakeupsJob> logger) : IJob
 {
     public static readonly JobKey Key = new("due-wakeups", "orchestrator");
@@ -36,7 +36,7 @@ public sealed partial class DueWakeupsJob(
         while (!cancellationToken.IsCancellationRequested)
         {
             var now = time.GetUtcNow();
-            var dueBy = DueBy(now, o);
+            var dueBy = await DueByAsync(now, o, cancellationToken).ConfigureAwait(false);
             var customers = await wakeups.ClaimDueAsync(dueBy, now, o.BatchSize, TimeSpan.FromSeconds(o.LeaseSeconds), cancellationToken).ConfigureAwait(false);
             // Each claim is a sign of life, so a long backlog is not taken for a stopped scheduler.
             heartbeat.Ran();
@@ -63,11 +63,11 @@ public sealed partial class DueWakeupsJob(
         }
     }
 
-    /// <summary>Timers due by now, or only up to where event intake has come while it works off a backlog, but never
-    /// held back longer than <see cref="SchedulingOptions.MaxWaitForIntakeSeconds"/>.</summary>
-    private DateTimeOffset DueBy(DateTimeOffset now, SchedulingOptions o)
+    /// <summary>Timers due by now, or only up to where event intake has come while it works off a backlog (this
+    /// worker's or another's), but never held back longer than <see cref="SchedulingOptions.MaxWaitForIntakeSeconds"/>.</summary>
+    private async Task<DateTimeOffset> DueByAsync(DateTimeOffset now, SchedulingOptions o, CancellationToken cancellationToken)
     {
-        var caughtUp = intake.CaughtUpTo(now);
+        var caughtUp = await intake.CaughtUpToAsync(now, cancellationToken).ConfigureAwait(false);
         var limit = now - TimeSpan.FromSeconds(o.MaxWaitForIntakeSeconds);
         return caughtUp < limit ? limit : caughtUp;
     }

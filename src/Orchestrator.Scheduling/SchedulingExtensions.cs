@@ -23,6 +23,8 @@ public static class SchedulingExtensions
 
         builder.Services.AddSingleton<SchedulerHeartbeat>();
         builder.Services.AddSingleton<LateTimers>();
+        // Every worker's timers wait for every worker's intake backlog (SharedIntakeHold, registered with the intake).
+        builder.Services.AddHostedService<IntakeHoldPublisher>();
         builder.Services.AddQuartz(q =>
         {
             q.ConfigureScheduler(s => s.InstanceName = "orchestrator");

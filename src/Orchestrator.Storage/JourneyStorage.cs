@@ -32,6 +32,7 @@ public sealed class JourneyStorage
         Analysis = new RelationalAnalysisReader(dialect);
         Versions = new RelationalJourneyVersionStore(dialect);
         Backlog = new RelationalBacklogReader(dialect);
+        IntakeHolds = new RelationalIntakeHoldStore(dialect);
     }
 
     public StorageProvider Provider => _dialect.Provider;
@@ -56,6 +57,9 @@ public sealed class JourneyStorage
 
     /// <summary>Queued sends and due wakeups, counted for health and gauges.</summary>
     public IBacklogReader Backlog { get; }
+
+    /// <summary>The workers' intake holds, so that every worker's timers wait for every worker's backlog.</summary>
+    public IIntakeHoldStore IntakeHolds { get; }
 
     /// <summary>
     /// Whether the database takes writes now (a write transaction begun and rolled back) and the last unit of work

@@ -30,6 +30,7 @@ public static class StorageExtensions
         builder.Services.AddSingleton<IAnalysisReader>(sp => sp.GetRequiredService<JourneyStorage>().Analysis);
         builder.Services.AddSingleton<IJourneyVersionStore>(sp => sp.GetRequiredService<JourneyStorage>().Versions);
         builder.Services.AddSingleton<IBacklogReader>(sp => sp.GetRequiredService<JourneyStorage>().Backlog);
+        builder.Services.AddSingleton<IIntakeHoldStore>(sp => sp.GetRequiredService<JourneyStorage>().IntakeHolds);
         builder.Services.AddHostedService<StorageMigrationService>();
         builder.Services.AddOptions<AnalysisOptions>().BindConfiguration(AnalysisOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AnalysisOptions>, AnalysisOptionsValidator>();

@@ -55,8 +55,12 @@ public static class WorkerExtensions
             .Validate(o => Duration.TryParse(o.MaxClockSkew, out _), $"{IntakeOptions.SectionName}:MaxClockSkew is not a duration: {Duration.Help}")
             .ValidateOnStart();
         builder.Services.AddOptions<EventLimits>().BindConfiguration(EventLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(sp => new GroupCommit(sp.GetRequiredService<EventProcessor>(), sp.GetRequiredService<OutboxSignal>()));
         builder.Services.AddSingleton(sp => new IntakeProgress(sp.GetRequiredService<TimeProvider>(), sp.GetServices<IntakeSource>()));
+        // This worker's intake hold in the shared database, read by every worker's timers (SharedIntakeHold).
+        builder.Services.AddSingleton(sp => new SharedIntakeHold(sp.GetRequiredService<IntakeProgress>(), sp.GetRequiredService<Core.Ports.IIntakeHoldStore>(),
+            sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new GroupCommit(sp.GetRequiredService<EventProcessor>(), sp.GetRequiredService<OutboxSignal>(),
+            holds: sp.GetRequiredService<SharedIntakeHold>()));
         builder.Services.AddSingleton(sp => new EventIngress(sp.GetRequiredService<GroupCommit>(), sp.GetRequiredService<IJourneyCatalogSource>(),
             sp.GetRequiredService<ILogger<EventIngress>>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<IntakeOptions>>().Value,

@@ -18,8 +18,9 @@ namespace Orchestrator.Core.Processing;
 /// </para>
 /// </summary>
 /// <remarks>Once a batch that queued sends is committed it wakes the sender (<see cref="OutboxSignal"/>): one place for
-/// every way work comes in.</remarks>
-public sealed class GroupCommit(EventProcessor processor, OutboxSignal? outbox = null, int maxItems = GroupCommit.DefaultMaxItems)
+/// every way work comes in. Before a batch is decided the worker's intake hold is in the database where it began holding
+/// (<see cref="SharedIntakeHold.CoverAsync"/>), so other workers never run timers the batch creates ahead of its intake.</remarks>
+public sealed class GroupCommit(EventProcessor processor, OutboxSignal? outbox = null, int maxItems = GroupCommit.DefaultMaxItems, SharedIntakeHold? holds = null)
 {
     /// <summary>
     /// Large enough that a backlog is decided in few commits, small enough that one transaction (its locks on SQL Server,
@@ -71,7 +72,9 @@ public sealed class GroupCommit(EventProcessor processor, OutboxSignal? outbox =
         try
         {
             var work = taken.Count == 1 ? taken[0].Work : taken.SelectMany(s => s.Work).ToList();
-            var results = await processor.ProcessBatchAsync(work, CancellationToken.None).ConfigureAwait(false);
+            var results = await CoveredAsync().ConfigureAwait(false) is { } unavailable
+                ? work.Select(_ => new WorkResult(null, unavailable)).ToList()
+                : await processor.ProcessBatchAsync(work, CancellationToken.None).ConfigureAwait(false);
             if (results.Any(r => r.Decision?.Sends.Count > 0))
                 outbox?.Notify();
             var offset = 0;
@@ -98,6 +101,23 @@ public sealed class GroupCommit(EventProcessor processor, OutboxSignal? outbox =
             // A new leader on the thread pool, so that the callers answered above are not kept waiting by the next batch.
             if (more)
                 _ = Task.Run(LeadAsync);
+        }
+    }
+
+    /// <summary>Null once the hold is said; else the database's failure, which every piece of the batch gets (each is
+    /// taken again, as when the batch itself could not be recorded).</summary>
+    private async Task<Ports.StoreUnavailableException?> CoveredAsync()
+    {
+        if (holds is null)
+            return null;
+        try
+        {
+            await holds.CoverAsync(CancellationToken.None).ConfigureAwait(false);
+            return null;
+        }
+        catch (Ports.StoreUnavailableException ex)
+        {
+            return ex;
         }
     }
 

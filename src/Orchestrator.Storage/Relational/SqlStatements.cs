@@ -144,6 +144,22 @@ internal sealed record SqlStatements
 
     public required string ClaimWakeups { get; init; }
 
+    // Intake holds (IIntakeHoldStore): a row per worker whose partitions hold timers back.
+    public required string UpsertIntakeHold { get; init; }
+
+    /// <summary>Drops @workerId's hold and any not renewed since @staleBefore (a worker that died holding).</summary>
+    public string DeleteIntakeHold { get; init; } = """
+        DELETE FROM intake_holds
+        WHERE worker_id = @workerId OR updated_at < @staleBefore;
+        """;
+
+    /// <summary>The earliest hold of the other workers that renewed it at or after @freshSince.</summary>
+    public string SelectEarliestIntakeHold { get; init; } = """
+        SELECT MIN(hold_at)
+        FROM intake_holds
+        WHERE worker_id <> @workerId AND updated_at >= @freshSince;
+        """;
+
     // The backlog (IBacklogReader), for health and gauges: each an aggregate over one index, no table rows read.
     /// <summary>Queued sends, those due by @now, and the earliest next attempt time (the oldest due one's, when it is by @now).</summary>
     public string SelectOutboxBacklog { get; init; } = """

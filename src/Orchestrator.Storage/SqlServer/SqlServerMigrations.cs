@@ -199,5 +199,16 @@ internal static class SqlServerMigrations
             CREATE INDEX ix_wakeups_due_at_customer_id ON wakeups (due_at, customer_id) INCLUDE (claimed_until);
             DROP INDEX ix_wakeups_due_at ON wakeups;
             """),
+        new(7, "intake holds", """
+            -- A worker's partitions working off a backlog hold timers back (IntakeProgress); the hold is kept here so that
+            -- every worker's timers wait for it, not only its own (a standby ran the timers while the active worker was
+            -- behind). A row per holding worker, renewed while it holds; a row not renewed is a worker that died.
+            CREATE TABLE intake_holds (
+                worker_id  nvarchar(200) COLLATE Latin1_General_100_BIN2 NOT NULL,
+                hold_at    datetimeoffset(7) NOT NULL,
+                updated_at datetimeoffset(7) NOT NULL,
+                CONSTRAINT pk_intake_holds PRIMARY KEY (worker_id)
+            );
+            """),
     ];
 }

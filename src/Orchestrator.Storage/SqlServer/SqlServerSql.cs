@@ -132,6 +132,13 @@ internal static class SqlServerSql
               AND w.due_at <= @dueBy AND (w.claimed_until IS NULL OR w.claimed_until < @now);
             """,
 
+        /// <summary>Only the worker itself writes its row, so an update and, where it found none, an insert cannot race.</summary>
+        UpsertIntakeHold = """
+            UPDATE intake_holds SET hold_at = @holdAt, updated_at = @now WHERE worker_id = @workerId;
+            IF @@ROWCOUNT = 0
+                INSERT INTO intake_holds (worker_id, hold_at, updated_at) VALUES (@workerId, @holdAt, @now);
+            """,
+
         SelectLastSent = """
             SELECT TOP (1) send_key AS SendKey, customer_id AS CustomerId, journey_id AS JourneyId, version AS Version,
                    step_id AS StepId, instance_id AS InstanceId, at AS At

@@ -196,5 +196,15 @@ internal static class SqliteMigrations
             CREATE INDEX ix_wakeups_due_at_customer_id ON wakeups (due_at, customer_id, claimed_until);
             DROP INDEX ix_wakeups_due_at;
             """),
+        new(7, "intake holds", """
+            -- A worker's partitions working off a backlog hold timers back (IntakeProgress); the hold is kept here so that
+            -- every worker's timers wait for it, not only its own (a standby ran the timers while the active worker was
+            -- behind). A row per holding worker, renewed while it holds; a row not renewed is a worker that died.
+            CREATE TABLE intake_holds (
+                worker_id  TEXT NOT NULL PRIMARY KEY,
+                hold_at    TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            ) STRICT;
+            """),
     ];
 }

@@ -115,6 +115,12 @@ internal static class SqliteSql
             RETURNING customer_id AS CustomerId, due_at AS DueAt;
             """,
 
+        UpsertIntakeHold = """
+            INSERT INTO intake_holds (worker_id, hold_at, updated_at)
+            VALUES (@workerId, @holdAt, @now)
+            ON CONFLICT (worker_id) DO UPDATE SET hold_at = excluded.hold_at, updated_at = excluded.updated_at;
+            """,
+
         SelectLastSent = """
             SELECT send_key AS SendKey, customer_id AS CustomerId, journey_id AS JourneyId, version AS Version, step_id AS StepId,
                    instance_id AS InstanceId, at AS At

@@ -46,11 +46,13 @@ public sealed class DueWakeupsJobTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private (DueWakeupsJob Job, SchedulerHeartbeat Heartbeat) Job(IntakeProgress? intake = null, int batchSize = 200, int maxWaitForIntakeSeconds = 900)
+    private (DueWakeupsJob Job, SchedulerHeartbeat Heartbeat) Job(IntakeProgress? intake = null, int batchSize = 200, int maxWaitForIntakeSeconds = 900,
+        SharedIntakeHold? shared = null)
     {
         var options = Options.Create(new SchedulingOptions { BatchSize = batchSize, MaxWaitForIntakeSeconds = maxWaitForIntakeSeconds });
         var heartbeat = new SchedulerHeartbeat(_time, options);
-        var job = new DueWakeupsJob(_temp.Storage.Wakeups, _commits, _time, intake ?? new IntakeProgress(_time), options, heartbeat,
+        shared ??= new SharedIntakeHold(intake ?? new IntakeProgress(_time), _temp.Storage.IntakeHolds, _time);
+        var job = new DueWakeupsJob(_temp.Storage.Wakeups, _commits, _time, shared, options, heartbeat,
             new LateTimers(_time, NullLogger<LateTimers>.Instance), NullLogger<DueWakeupsJob>.Instance);
         return (job, heartbeat);
     }
@@ -124,5 +126,54 @@ public sealed class DueWakeupsJobTests : IDisposable
         _time.Advance(TimeSpan.FromMinutes(10));
         await RunAsync(job);
         Assert.Equal([$"c-1 2026-03-02T09:00:00.0000000Z"], await SendTimesAsync());
+    }
+
+    /// <summary>
+    /// Two workers on one database: the active one works off a backlog, the standby's own partitions are quiet (the
+    /// queues are the other's). The standby's timers wait for the active worker's hold, written in the database, and
+    /// run once it lifts; a hold its worker stopped renewing (it died) holds nothing back after FreshFor.
+    /// </summary>
+    [Fact]
+    public async Task A_standby_worker_waits_for_the_hold_of_the_worker_that_works_off_a_backlog()
+    {
+        var activeIntake = new IntakeProgress(_time);
+        var active = new SharedIntakeHold(activeIntake, _temp.Storage.IntakeHolds, _time, "worker-a");
+        var (standby, _) = Job(new IntakeProgress(_time));
+        await EnterAsync("c-1");
+
+        // Due now, but the active worker is deciding an event from half an hour before the timer.
+        _time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(10));
+        activeIntake.Taking("partition-1", T0.AddMinutes(30));
+        await active.PublishAsync(CancellationToken.None);
+        await RunAsync(standby);
+        Assert.Empty(await SendTimesAsync());
+
+        // The active worker caught up (the partition quiet): the hold lifts, its row goes, the standby runs the timer.
+        activeIntake.Took("partition-1");
+        _time.Advance(IntakeProgress.QuietAfter + TimeSpan.FromMilliseconds(1));
+        await active.PublishAsync(CancellationToken.None);
+        Assert.Equal(["0"], await StorageProbe.ColumnAsync(_temp.Database, "SELECT COUNT(*) FROM intake_holds"));
+        await RunAsync(standby);
+        Assert.Equal(["c-1 2026-03-02T09:00:00.0000000Z"], await SendTimesAsync());
+    }
+
+    [Fact]
+    public async Task A_hold_not_renewed_for_FreshFor_holds_nothing_back()
+    {
+        var deadIntake = new IntakeProgress(_time);
+        var dead = new SharedIntakeHold(deadIntake, _temp.Storage.IntakeHolds, _time, "worker-dead");
+        var (standby, _) = Job(new IntakeProgress(_time));
+        await EnterAsync("c-1");
+
+        _time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(10));
+        deadIntake.Taking("partition-1", T0.AddMinutes(30));
+        await dead.PublishAsync(CancellationToken.None); // and then it is killed: nobody renews the row
+        _time.Advance(SharedIntakeHold.FreshFor - TimeSpan.FromSeconds(1));
+        await RunAsync(standby);
+        Assert.Empty(await SendTimesAsync());
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await RunAsync(standby);
+        Assert.Equal(["c-1 2026-03-02T09:00:00.0000000Z"], await SendTimesAsync());
     }
 }
