@@ -21,6 +21,7 @@ public sealed class DueWakeupsJobTests : IDisposable
 
     private readonly FakeTimeProvider _time = new(T0);
     private readonly TempStorage _temp;
+    private readonly EventProcessor _processor;
     private readonly GroupCommit _commits;
 
     public DueWakeupsJobTests()
@@ -41,7 +42,8 @@ public sealed class DueWakeupsJobTests : IDisposable
         var loaded = JourneyLoader.LoadFolder(_temp.Journeys);
         Assert.Empty(loaded.BrokenFiles);
         var catalog = new JourneyCatalog(loaded.Journeys);
-        _commits = new GroupCommit(new EventProcessor(new JourneyEngine(new SendingOptions(), _time), _temp.Storage.Store, () => catalog));
+        _processor = new EventProcessor(new JourneyEngine(new SendingOptions(), _time), _temp.Storage.Store, () => catalog);
+        _commits = new GroupCommit(_processor);
     }
 
     public void Dispose() => _temp.Dispose();
@@ -60,14 +62,16 @@ public sealed class DueWakeupsJobTests : IDisposable
     // The job reads nothing from Quartz's context: when it runs is Quartz's, what it runs is the wakeups table's.
     private static Task RunAsync(DueWakeupsJob job) => job.Execute(null!, CancellationToken.None).AsTask();
 
-    private async Task EnterAsync(params string[] customerIds)
+    private Task EnterAsync(params string[] customerIds) => EnterAsync(_commits, _time.GetUtcNow(), customerIds);
+
+    private static async Task EnterAsync(GroupCommit commits, DateTimeOffset at, params string[] customerIds)
     {
-        var results = await _commits.SubmitAsync([.. customerIds.Select(id => Work.Of(new CustomerEvent
+        var results = await commits.SubmitAsync([.. customerIds.Select(id => Work.Of(new CustomerEvent
         {
             EventId = "e-" + id,
             CustomerId = id,
             Type = "signed.up",
-            OccurredAt = _time.GetUtcNow(),
+            OccurredAt = at,
             Customer = new CustomerProfileUpdate { Email = $"{id}@example.com" },
         }))]);
         Assert.All(results, r => Assert.Null(r.Failure));
@@ -175,5 +179,28 @@ public sealed class DueWakeupsJobTests : IDisposable
         _time.Advance(TimeSpan.FromSeconds(2));
         await RunAsync(standby);
         Assert.Equal(["c-1 2026-03-02T09:00:00.0000000Z"], await SendTimesAsync());
+    }
+
+    /// <summary>
+    /// A backlog that arrives after a quiet spell: the worker's first commit of it creates a timer already due, and its
+    /// hold must be in the database by then, not at the next tick of the publisher, or the standby runs that timer
+    /// ahead of the customer's events still queued behind it.
+    /// </summary>
+    [Fact]
+    public async Task A_worker_that_begins_holding_says_so_before_it_commits_the_first_decision()
+    {
+        var activeIntake = new IntakeProgress(_time);
+        using var active = new SharedIntakeHold(activeIntake, _temp.Storage.IntakeHolds, _time, "worker-a");
+        var activeCommits = new GroupCommit(_processor, holds: active);
+        var (standby, _) = Job(new IntakeProgress(_time));
+
+        // The entry event is 64 minutes old when the active worker takes it: its one-hour wait is due at once.
+        _time.Advance(TimeSpan.FromMinutes(65));
+        activeIntake.Taking("partition-1", T0.AddMinutes(1));
+        await EnterAsync(activeCommits, T0.AddMinutes(1), "c-1");
+        Assert.Equal(["2026-03-02T09:01:00.0000000Z"], await StorageProbe.ColumnAsync(_temp.Database, "SELECT due_at FROM wakeups"));
+        Assert.Equal(["worker-a"], await StorageProbe.ColumnAsync(_temp.Database, "SELECT worker_id FROM intake_holds"));
+        await RunAsync(standby);
+        Assert.Empty(await SendTimesAsync());
     }
 }
