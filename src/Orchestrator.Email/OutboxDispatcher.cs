@@ -100,8 +100,13 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 var allowed = await HoldWhatTheRulesHoldAsync(batch).ConfigureAwait(false);
                 // A full batch means more are probably due: claim again at once. Sends are not cancelled on shutdown
                 // (see DeliverAsync), so this finishes within the SMTP timeouts.
-                await Parallel.ForEachAsync(allowed, new ParallelOptions { MaxDegreeOfParallelism = _options.PoolSize },
-                    async (claimed, _) => await DeliverAsync(claimed).ConfigureAwait(false)).ConfigureAwait(false);
+                var sent = new System.Collections.Concurrent.ConcurrentQueue<(EmailToSend Email, int Attempt)>();
+                await Parallel.ForEachAsync(allowed, new ParallelOptions { MaxDegreeOfParallelism = _options.PoolSize }, async (claimed, _) =>
+                {
+                    if (await DeliverAsync(claimed).ConfigureAwait(false) is { } accepted)
+                        sent.Enqueue(accepted);
+                }).ConfigureAwait(false);
+                await RecordSentAsync([.. sent]).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -235,7 +240,9 @@ public sealed partial class OutboxDispatcher : BackgroundService
 
     // Deliberately not cancellable: once claimed, a send is best finished and recorded, because one cut off in
     // the middle stays 'sending' and becomes 'unknown' at the next start. The SMTP timeouts bound how long it takes.
-    private async Task DeliverAsync(ClaimedSend claimed)
+    /// <summary>Hands the send over and records a refusal or failure at once; a send the server accepted is returned,
+    /// to be recorded with the batch's others (<see cref="RecordSentAsync"/>).</summary>
+    private async Task<(EmailToSend Email, int Attempt)?> DeliverAsync(ClaimedSend claimed)
     {
         var email = claimed.Email;
         // Counted in the outbox, not here: a restart or another worker continues the count instead of starting it anew.
@@ -251,9 +258,43 @@ public sealed partial class OutboxDispatcher : BackgroundService
             result = new SendResult(SendStatus.TransientFailure, $"{ex.GetType().Name}: {ex.Message}");
         }
         MailServer.Record(result, _time.GetUtcNow());
+        if (result.Status == SendStatus.Sent)
+            return (email, attempt);
+        await RecordWithRetriesAsync(email, result, attempt).ConfigureAwait(false);
+        return null;
+    }
 
-        // The mail server's answer is a fact: a database that cannot record it now (full, locked) is asked again for a
-        // while, so a send known to be sent or refused is recorded as such instead of becoming 'unknown'.
+    /// <summary>
+    /// The batch's accepted sends in one transaction: one commit instead of one per send, and one turn at the database's
+    /// writer, which timers' batches share (a send result waiting its turn behind every batch of timers was most of
+    /// why the outbox crawled while timers drained, issue 11). If that fails, each is recorded alone, with its retries.
+    /// </summary>
+    private async Task RecordSentAsync(IReadOnlyList<(EmailToSend Email, int Attempt)> sent)
+    {
+        if (sent.Count > 1)
+        {
+            try
+            {
+                await _outbox.MarkSentAsync([.. sent.Select(s => s.Email)], _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+                foreach (var (email, attempt) in sent)
+                    Sent(email, attempt);
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogRecordRetry($"{sent[0].Email.SendKey} and {sent.Count - 1} more", SendStatus.Sent.ToString(), ex.Message);
+            }
+        }
+        // Side by side, so each keeps its own retry window (a sweep reports a send 'unknown' only after AbandonAfter).
+        await Task.WhenAll(sent.Select(s => RecordWithRetriesAsync(s.Email, new SendResult(SendStatus.Sent, null), s.Attempt))).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The mail server's answer is a fact: a database that cannot record it now (full, locked) is asked again for a
+    /// while, so a send known to be sent or refused is recorded as such instead of becoming 'unknown'.
+    /// </summary>
+    private async Task RecordWithRetriesAsync(EmailToSend email, SendResult result, int attempt)
+    {
         var giveUpAt = _time.GetUtcNow() + RecordRetryWindow;
         for (var round = 0; ; round++)
         {
@@ -283,6 +324,12 @@ public sealed partial class OutboxDispatcher : BackgroundService
         }
     }
 
+    private void Sent(EmailToSend email, int attempt)
+    {
+        LogSent(email.SendKey, email.JourneyId, email.StepId, attempt);
+        OrchestratorMetrics.Send("sent");
+    }
+
     private async Task RecordAsync(EmailToSend email, SendResult result, int attempt)
     {
         var now = _time.GetUtcNow();
@@ -290,8 +337,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
         {
             case SendStatus.Sent:
                 await _outbox.MarkSentAsync(email, now, CancellationToken.None).ConfigureAwait(false);
-                LogSent(email.SendKey, email.JourneyId, email.StepId, attempt);
-                OrchestratorMetrics.Send("sent");
+                Sent(email, attempt);
                 break;
             case SendStatus.PermanentFailure:
                 var reason = result.Reply ?? "permanent failure";

@@ -228,6 +228,28 @@ public sealed class OutboxDispatcherTests : IDisposable
         Assert.InRange(server.Connections, 1, 2);
     }
 
+    /// <summary>The accepted sends of a claimed batch are recorded together (one transaction, one turn at the writer that
+    /// timers share), and a batch the database refuses falls back to each send alone, every one recorded once.</summary>
+    [Fact]
+    public async Task The_accepted_sends_of_a_batch_are_recorded_together_and_alone_when_that_fails()
+    {
+        await using var server = await SmtpTestServer.StartAsync();
+        using var dispatcher = Dispatcher(TestEmails.Options(server.Port, o => (o.PoolSize, o.BatchSize) = (2, 8)), out var sender);
+        await using var _ = sender;
+        for (var i = 0; i < 16; i++)
+            _outbox.Enqueue(TestEmails.Create($"g{i:D3}", to: $"reader{i}@example.com"), Start);
+        _outbox.FailingRecords = 1; // the first batch's commit fails once
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _outbox.Calls.Count(c => c.Operation == "sent") == 16);
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        // First batch: 8 together (refused), then 8 alone; second batch: 8 together.
+        Assert.Equal([8, 1, 1, 1, 1, 1, 1, 1, 1, 8], _outbox.SentBatches);
+        Assert.Equal(16, _outbox.Calls.Select(c => c.SendKey).Where(k => _outbox.StatusOf(k) == "sent").Distinct().Count());
+        Assert.Equal(16, server.MessageFiles.Count);
+    }
+
     [Fact]
     public async Task A_send_claimed_outside_its_window_is_not_handed_over_but_deferred_to_the_opening_and_sent_then()
     {

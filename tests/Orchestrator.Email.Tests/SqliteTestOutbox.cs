@@ -103,8 +103,36 @@ internal sealed class SqliteTestOutbox : IOutbox, IDisposable
         return claimed;
     }
 
-    public Task MarkSentAsync(EmailToSend email, DateTimeOffset now, CancellationToken cancellationToken) =>
-        RecordAsync(email, "sent", null, now, () => _outbox.MarkSentAsync(email, now, cancellationToken));
+    public Task MarkSentAsync(EmailToSend email, DateTimeOffset now, CancellationToken cancellationToken) => MarkSentAsync([email], now, cancellationToken);
+
+    public async Task MarkSentAsync(IReadOnlyList<EmailToSend> emails, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            SentBatches.Add(emails.Count);
+            if (FailingRecords > 0)
+            {
+                FailingRecords--;
+                foreach (var email in emails)
+                    _calls.Add(new Call("record failed", email.SendKey, "sent", now));
+                throw new IOException("database or disk is full");
+            }
+        }
+        foreach (var email in emails)
+        {
+            if (StatusOf(email.SendKey) is var before && before != "sending")
+                throw new InvalidOperationException($"{email.SendKey} is {before}, not sending");
+        }
+        await _outbox.MarkSentAsync(emails, now, cancellationToken);
+        lock (_gate)
+        {
+            foreach (var email in emails)
+                _calls.Add(new Call("sent", email.SendKey, null, now));
+        }
+    }
+
+    /// <summary>How many sends each call that marked sends sent carried, in order.</summary>
+    public List<int> SentBatches { get; } = [];
 
     public Task MarkFailedAsync(EmailToSend email, string reason, DateTimeOffset now, CancellationToken cancellationToken) =>
         RecordAsync(email, "failed", reason, now, () => _outbox.MarkFailedAsync(email, reason, now, cancellationToken));

@@ -16,7 +16,11 @@ public interface IOutbox
     Task<IReadOnlyList<ClaimedSend>> ClaimAsync(string workerId, DateTimeOffset now, int max, CancellationToken cancellationToken);
 
     /// <summary>SMTP accepted it: status <c>sent</c> and the <c>sent</c> outcome, in one transaction.</summary>
-    Task MarkSentAsync(EmailToSend email, DateTimeOffset now, CancellationToken cancellationToken);
+    Task MarkSentAsync(EmailToSend email, DateTimeOffset now, CancellationToken cancellationToken) => MarkSentAsync([email], now, cancellationToken);
+
+    /// <summary>SMTP accepted all of these: each <c>sent</c> with its outcome, all in one transaction (one commit for a
+    /// batch of hand-offs). Every one must be in the outbox, or nothing is recorded.</summary>
+    Task MarkSentAsync(IReadOnlyList<EmailToSend> emails, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Permanently refused (or out of retries): status <c>failed</c> and the <c>failed</c> outcome with the server's reply.</summary>
     Task MarkFailedAsync(EmailToSend email, string reason, DateTimeOffset now, CancellationToken cancellationToken);

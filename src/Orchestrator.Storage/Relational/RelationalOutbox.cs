@@ -29,9 +29,14 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
         }, cancellationToken);
     }
 
-    public Task MarkSentAsync(EmailToSend email, DateTimeOffset now, CancellationToken cancellationToken) =>
-        ChangeAsync(email, dialect.Sql.MarkSent, new { sendKey = email.SendKey, now = dialect.Time(now) },
-            email.SentOutcome(), now, mustExist: true, cancellationToken);
+    public Task MarkSentAsync(IReadOnlyList<EmailToSend> emails, DateTimeOffset now, CancellationToken cancellationToken) =>
+        dialect.WriteInTransactionAsync(async (connection, transaction) =>
+        {
+            foreach (var email in emails)
+                await ChangeInAsync(connection, transaction, email, dialect.Sql.MarkSent, new { sendKey = email.SendKey, now = dialect.Time(now) },
+                    email.SentOutcome(), now, mustExist: true, cancellationToken).ConfigureAwait(false);
+            return emails.Count;
+        }, cancellationToken);
 
     public Task MarkFailedAsync(EmailToSend email, string reason, DateTimeOffset now, CancellationToken cancellationToken) =>
         ChangeAsync(email, dialect.Sql.MarkFailed, new { sendKey = email.SendKey, reason, now = dialect.Time(now) },
@@ -88,15 +93,20 @@ internal sealed class RelationalOutbox(StorageDialect dialect, TimeProvider time
         }, cancellationToken);
 
     private Task<int> ChangeAsync(EmailToSend email, string update, object parameters, Outcome outcome, DateTimeOffset now, bool mustExist, CancellationToken cancellationToken, bool keyed = true) =>
-        dialect.WriteInTransactionAsync(async (connection, transaction) =>
-        {
-            var changed = await connection.ExecuteAsync(dialect.Command(update, parameters, transaction, cancellationToken)).ConfigureAwait(false);
-            if (changed == 0 && mustExist)
-                throw new InvalidOperationException($"Send '{email.SendKey}' is not in the outbox.");
-            if (changed > 0)
-                await InsertOutcomeAsync(connection, transaction, email, outcome, now, cancellationToken, keyed).ConfigureAwait(false);
-            return changed;
-        }, cancellationToken);
+        dialect.WriteInTransactionAsync((connection, transaction) => ChangeInAsync(connection, transaction, email, update, parameters, outcome, now, mustExist, cancellationToken, keyed),
+            cancellationToken);
+
+    /// <summary>A send's status change and the outcome it records, in <paramref name="transaction"/>.</summary>
+    private async Task<int> ChangeInAsync(DbConnection connection, DbTransaction transaction, EmailToSend email, string update, object parameters, Outcome outcome,
+        DateTimeOffset now, bool mustExist, CancellationToken cancellationToken, bool keyed = true)
+    {
+        var changed = await connection.ExecuteAsync(dialect.Command(update, parameters, transaction, cancellationToken)).ConfigureAwait(false);
+        if (changed == 0 && mustExist)
+            throw new InvalidOperationException($"Send '{email.SendKey}' is not in the outbox.");
+        if (changed > 0)
+            await InsertOutcomeAsync(connection, transaction, email, outcome, now, cancellationToken, keyed).ConfigureAwait(false);
+        return changed;
+    }
 
     /// <summary>
     /// The outcome takes the send's place in its decision (revision, seq are read from the send's row). A keyed outcome
