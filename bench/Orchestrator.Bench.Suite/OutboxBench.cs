@@ -14,6 +14,10 @@ internal sealed record OutboxResult(
 {
     /// <summary>The raw rate the ratios are read against: the mean of the runs before and after the worker's.</summary>
     public double Raw => (RawBefore + RawAfter) / 2;
+
+    public double ToRaw => SentPerSecond / Raw;
+
+    public double DuringTimersToRaw => SentPerSecondDuringTimers / Raw;
 }
 
 /// <summary>

@@ -72,7 +72,7 @@ if (parts.Contains("outbox"))
     // Without the wakeups part, a guess at the timers' rate that errs high: more timers only lengthen the overlap.
     outbox = await OutboxBench.RunAsync(root, sink, sizes.Sends, wakeups?.DecidedPerSecond ?? 2_000);
     Console.WriteLine($"outbox ({suite.Elapsed.TotalSeconds:N0} s): {outbox}");
-    Console.WriteLine($"outbox: {outbox.SentPerSecond / outbox.Raw:P0} of raw MailKit alone, {outbox.SentPerSecondDuringTimers / outbox.Raw:P0} while timers drain");
+    Console.WriteLine($"outbox: {outbox.ToRaw:P0} of raw MailKit alone, {outbox.DuringTimersToRaw:P0} while timers drain");
 }
 var instances = new List<InstancesResult>();
 if (parts.Contains("instances"))

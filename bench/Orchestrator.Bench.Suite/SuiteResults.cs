@@ -18,9 +18,9 @@ internal sealed record SuiteResults(
 
     public double WakeupsToQuartz => Wakeups.SentPerSecond / Quartz.FiredPerSecond;
 
-    public double OutboxToRaw => Outbox.SentPerSecond / Outbox.Raw;
+    public double OutboxToRaw => Outbox.ToRaw;
 
-    public double OutboxDuringTimersToRaw => Outbox.SentPerSecondDuringTimers / Outbox.Raw;
+    public double OutboxDuringTimersToRaw => Outbox.DuringTimersToRaw;
 
     /// <summary>CPU per event at the largest store against the smallest (1.0 = no dearer).</summary>
     public double CpuPerEventGrowth => Instances.Count < 2 ? 1 : Instances[^1].CpuPerEventMicroseconds / Instances[0].CpuPerEventMicroseconds;
