@@ -106,7 +106,12 @@ public sealed class IntakeProgress
     /// <paramref name="now"/> if that is later (<see cref="DateTimeOffset.MinValue"/> while a source just started has
     /// shown nothing yet).
     /// </summary>
-    public DateTimeOffset CaughtUpTo(DateTimeOffset now)
+    /// <param name="forOtherWorkers">Only what the events taken say (<see cref="SharedIntakeHold"/>): a source that
+    /// has taken nothing since it started may be another worker's standby (single active consumer), and its "not
+    /// delivering yet" says nothing about a backlog. Without this a worker cut off from the broker held every worker's
+    /// timers back although the active consumer of its queues kept up; the worker that takes over a queue holds by
+    /// itself from its first event on.</param>
+    public DateTimeOffset CaughtUpTo(DateTimeOffset now, bool forOtherWorkers = false)
     {
         var upTo = now;
         lock (_gate)
@@ -120,7 +125,10 @@ public sealed class IntakeProgress
                 if (!active)
                     continue;
                 if (s.LastOccurredAt is not { } last)
-                    upTo = DateTimeOffset.MinValue; // started, nothing taken yet, not quiet long enough to be empty
+                {
+                    if (!forOtherWorkers)
+                        upTo = DateTimeOffset.MinValue; // started, nothing taken yet, not quiet long enough to be empty
+                }
                 else if (last < upTo)
                     upTo = last;
             }

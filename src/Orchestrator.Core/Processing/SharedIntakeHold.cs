@@ -58,7 +58,7 @@ public sealed class SharedIntakeHold(IntakeProgress local, IIntakeHoldStore stor
     public async ValueTask CoverAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var hold = local.CaughtUpTo(now);
+        var hold = local.CaughtUpTo(now, forOtherWorkers: true);
         if (hold >= now)
             return;
         var written = Interlocked.Read(ref _written);
@@ -85,7 +85,7 @@ public sealed class SharedIntakeHold(IntakeProgress local, IIntakeHoldStore stor
         try
         {
             var now = time.GetUtcNow();
-            var hold = local.CaughtUpTo(now);
+            var hold = local.CaughtUpTo(now, forOtherWorkers: true);
             var written = Interlocked.Read(ref _written);
             if (hold >= now)
             {

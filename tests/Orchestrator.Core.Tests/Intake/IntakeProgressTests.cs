@@ -42,6 +42,22 @@ public sealed class IntakeProgressTests
     }
 
     [Fact]
+    public void Other_workers_are_held_only_by_events_taken_not_by_a_source_that_has_taken_none()
+    {
+        var time = new FakeTimeProvider(T0);
+        var progress = new IntakeProgress(time, [new IntakeSource("q.0"), new IntakeSource("q.1")]);
+        // Not delivering yet (or a standby of another worker's queue, or cut off from the broker): this worker waits,
+        // the others need not.
+        Assert.Equal(DateTimeOffset.MinValue, progress.CaughtUpTo(T0));
+        Assert.Equal(T0, progress.CaughtUpTo(T0, forOtherWorkers: true));
+
+        progress.Started("q.1");
+        progress.Taking("q.1", T0.AddMinutes(-3));
+        Assert.Equal(DateTimeOffset.MinValue, progress.CaughtUpTo(T0));
+        Assert.Equal(T0.AddMinutes(-3), progress.CaughtUpTo(T0, forOtherWorkers: true));
+    }
+
+    [Fact]
     public void A_source_working_off_a_backlog_holds_timers_at_the_last_event_it_took()
     {
         var time = new FakeTimeProvider(T0);
