@@ -67,13 +67,18 @@ var rawSqlite = RawSqlite();
 Console.WriteLine($"raw SQLite:   {rawSqlite:N0} one-row write transactions/s (WAL, synchronous FULL)");
 
 Console.WriteLine();
-Console.WriteLine("| partitions | worker events/s | no-op MassTransit consumer, same queues and settings, msg/s | worker / no-op MassTransit | ratio to raw RabbitMQ | raw SQLite transactions per event |");
-Console.WriteLine("|---|---|---|---|---|---|");
+// The worker's commits, read from its /metrics (orchestrator.commit.*): how many events shared one, how long one took, and
+// how much of the run the database spent committing. A partition decides one event at a time, so at 1 partition that
+// share is time the partition waited on top of its own work.
+Console.WriteLine("| partitions | worker events/s | no-op MassTransit consumer, same queues and settings, msg/s | worker / no-op MassTransit | ratio to raw RabbitMQ | raw SQLite transactions per event | worker's commits: events per commit, ms per commit, share of the run |");
+Console.WriteLine("|---|---|---|---|---|---|---|");
 foreach (var partitions in partitionCounts)
 {
     var noOp = await NoOpMassTransit.RateAsync(connection, events, partitions, PublishAsync);
-    var rate = await WorkerAsync(connection, events, partitions);
-    Console.WriteLine($"| {partitions} | {rate:N0} | {noOp:N0} | {rate / noOp:P0} | {rate / rawRabbit:P0} | {rawSqlite / rate:N1} |");
+    var run = await WorkerOnAsync(connection, events, partitions, null, false);
+    var rate = run.Rate;
+    var commits = run.Commits is { } c ? $"{c.Decisions / Math.Max(1, c.Count):N1}, {c.Seconds * 1000 / Math.Max(1, c.Count):N2} ms, {c.Seconds / run.Span:P0}" : "(no /metrics)";
+    Console.WriteLine($"| {partitions} | {rate:N0} | {noOp:N0} | {rate / noOp:P0} | {rate / rawRabbit:P0} | {rawSqlite / rate:N1} | {commits} |");
 }
 
 if (reportStore.Length > 0)
@@ -183,10 +188,7 @@ static async Task<double> RawRabbitMqAsync(IConnection connection, List<(string 
 
 static double RawSqlite() => Orchestrator.Bench.RawSqliteCommits.PerSecond(5_000);
 
-async Task<double> WorkerAsync(IConnection connection, List<(string Customer, string Body)> events, int partitions) =>
-    (await WorkerOnAsync(connection, events, partitions, null, false)).Rate;
-
-async Task<(double Rate, int Reports)> WorkerOnAsync(IConnection connection, List<(string Customer, string Body)> events, int partitions, string? seedStore, bool reportsWhileRunning)
+async Task<(double Rate, int Reports, double Span, Commits? Commits)> WorkerOnAsync(IConnection connection, List<(string Customer, string Body)> events, int partitions, string? seedStore, bool reportsWhileRunning)
 {
     var folder = Directory.CreateTempSubdirectory("orch-bench-worker").FullName;
     var name = $"bench-{Guid.NewGuid():N}"[..20];
@@ -239,11 +241,12 @@ async Task<(double Rate, int Reports)> WorkerOnAsync(IConnection connection, Lis
         }
         await stopReports.CancelAsync();
         var reportRuns = await reports;
+        var commits = await CommitsAsync(port);
         worker.Kill(entireProcessTree: true);
         await worker.WaitForExitAsync();
         // Only this run's events: a seeded store's inbox holds older ones, received long before.
         var span = Seconds(database, $"SELECT (julianday(MAX(received_at)) - julianday(MIN(received_at))) * 86400.0 FROM (SELECT received_at FROM inbox ORDER BY received_at DESC LIMIT {distinct})");
-        return ((distinct - 1) / span, reportRuns);
+        return ((distinct - 1) / span, reportRuns, span, commits);
     }
     finally
     {
@@ -450,6 +453,24 @@ static async Task<bool> AnswersAsync(HttpClient http, Process worker, string pat
         await Task.Delay(250);
     }
     return false;
+}
+
+// The worker's orchestrator.commit.* histograms as its /metrics shows them (Prometheus text); null when it does not answer.
+static async Task<Commits?> CommitsAsync(int port)
+{
+    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+    try
+    {
+        var text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+        double Value(string name) => text.Split('\n')
+            .Where(l => l.StartsWith(name, StringComparison.Ordinal) && l.Length > name.Length && l[name.Length] is ' ' or '{')
+            .Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)).Sum();
+        return new Commits(Value("orchestrator_commit_duration_seconds_count"), Value("orchestrator_commit_duration_seconds_sum"), Value("orchestrator_commit_batch_sum"));
+    }
+    catch (HttpRequestException)
+    {
+        return null;
+    }
 }
 
 static async Task WaitForExchangeAsync(IConnection connection, string exchange, Process worker)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Contracts;
 using Orchestrator.Core.Analysis;
@@ -48,9 +49,11 @@ public sealed partial class EventProcessor(JourneyEngine engine, IJourneyStore s
                 for (var i = 0; i < work.Count; i++)
                 {
                     await using var unit = await batch.BeginAsync(work[i].CustomerId, cancellationToken).ConfigureAwait(false);
-                    decisions[i] = await DecideAsync(unit, work[i], cancellationToken).ConfigureAwait(false);
+                    decisions[i] = await DecideAsync(unit, work[i], commitsToDisk: false, cancellationToken).ConfigureAwait(false);
                 }
+                var committing = Stopwatch.GetTimestamp();
                 await batch.CommitAsync(cancellationToken).ConfigureAwait(false);
+                OrchestratorMetrics.Committed(Stopwatch.GetElapsedTime(committing));
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -86,7 +89,7 @@ public sealed partial class EventProcessor(JourneyEngine engine, IJourneyStore s
     {
         Decision? decision;
         await using (var unit = await store.BeginAsync(work.CustomerId, cancellationToken).ConfigureAwait(false))
-            decision = await DecideAsync(unit, work, cancellationToken).ConfigureAwait(false);
+            decision = await DecideAsync(unit, work, commitsToDisk: true, cancellationToken).ConfigureAwait(false);
         OrchestratorMetrics.CommitBatch(1);
         Decided(work, decision);
         return new WorkResult(decision, null);
@@ -95,8 +98,9 @@ public sealed partial class EventProcessor(JourneyEngine engine, IJourneyStore s
     /// <summary>
     /// One piece of work in its unit: deduplicate the event, load the customer, decide, save and commit the unit. Null
     /// (and nothing written) when the event was processed before or the customer has nothing that could be due.
+    /// <paramref name="commitsToDisk"/>: the unit is alone, so its commit is the database's (a batch's unit only closes).
     /// </summary>
-    private async Task<Decision?> DecideAsync(IJourneyUnitOfWork unit, Work work, CancellationToken cancellationToken)
+    private async Task<Decision?> DecideAsync(IJourneyUnitOfWork unit, Work work, bool commitsToDisk, CancellationToken cancellationToken)
     {
         Decision decision;
         if (work.Event is { } evt)
@@ -117,7 +121,10 @@ public sealed partial class EventProcessor(JourneyEngine engine, IJourneyStore s
             decision = engine.HandleDue(catalog(), state, work.DueBy);
         }
         await unit.SaveAsync(decision, cancellationToken).ConfigureAwait(false);
+        var committing = Stopwatch.GetTimestamp();
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (commitsToDisk)
+            OrchestratorMetrics.Committed(Stopwatch.GetElapsedTime(committing));
         return decision;
     }
 
