@@ -30,6 +30,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
     private CancellationToken _stopping;
 
     private readonly IOutbox _outbox;
+    private readonly SentMarks _sentMarks;
     private readonly IEmailSender _sender;
     private readonly EmailOptions _options;
     private readonly FrequencyCap? _cap;
@@ -42,6 +43,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
     public OutboxDispatcher(IOutbox outbox, IEmailSender sender, IOptions<EmailOptions> options, IOptions<SendingOptions> sending, TimeProvider time, ILogger<OutboxDispatcher> logger)
     {
         _outbox = outbox;
+        _sentMarks = new SentMarks(outbox, time);
         _sender = sender;
         _options = options.Value;
         _cap = FrequencyCap.From(sending.Value);
@@ -100,13 +102,15 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 var allowed = await HoldWhatTheRulesHoldAsync(batch).ConfigureAwait(false);
                 // A full batch means more are probably due: claim again at once. Sends are not cancelled on shutdown
                 // (see DeliverAsync), so this finishes within the SMTP timeouts.
-                var sent = new System.Collections.Concurrent.ConcurrentQueue<(EmailToSend Email, int Attempt)>();
+                // A connection goes on to its next mail while its last one is being marked sent (SentMarks); the batch
+                // is done once every mark is written.
+                var marking = new System.Collections.Concurrent.ConcurrentQueue<Task>();
                 await Parallel.ForEachAsync(allowed, new ParallelOptions { MaxDegreeOfParallelism = _options.PoolSize }, async (claimed, _) =>
                 {
                     if (await DeliverAsync(claimed).ConfigureAwait(false) is { } accepted)
-                        sent.Enqueue(accepted);
+                        marking.Enqueue(RecordSentAsync(accepted.Email, accepted.Attempt));
                 }).ConfigureAwait(false);
-                await RecordSentAsync([.. sent]).ConfigureAwait(false);
+                await Task.WhenAll(marking).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -241,7 +245,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
     // Deliberately not cancellable: once claimed, a send is best finished and recorded, because one cut off in
     // the middle stays 'sending' and becomes 'unknown' at the next start. The SMTP timeouts bound how long it takes.
     /// <summary>Hands the send over and records a refusal or failure at once; a send the server accepted is returned,
-    /// to be recorded with the batch's others (<see cref="RecordSentAsync"/>).</summary>
+    /// to be marked sent together with others (<see cref="RecordSentAsync"/>).</summary>
     private async Task<(EmailToSend Email, int Attempt)?> DeliverAsync(ClaimedSend claimed)
     {
         var email = claimed.Email;
@@ -264,29 +268,20 @@ public sealed partial class OutboxDispatcher : BackgroundService
         return null;
     }
 
-    /// <summary>
-    /// The batch's accepted sends in one transaction: one commit instead of one per send, and one turn at the database's
-    /// writer, which timers' batches share (a send result waiting its turn behind every batch of timers was most of
-    /// why the outbox crawled while timers drained, issue 11). If that fails, each is recorded alone, with its retries.
-    /// </summary>
-    private async Task RecordSentAsync(IReadOnlyList<(EmailToSend Email, int Attempt)> sent)
+    /// <summary>An accepted send marked sent with whatever other marks wait (<see cref="SentMarks"/>); if that
+    /// transaction fails, this send is recorded alone, with its retries.</summary>
+    private async Task RecordSentAsync(EmailToSend email, int attempt)
     {
-        if (sent.Count > 1)
+        try
         {
-            try
-            {
-                await _outbox.MarkSentAsync([.. sent.Select(s => s.Email)], _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
-                foreach (var (email, attempt) in sent)
-                    Sent(email, attempt);
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogRecordRetry($"{sent[0].Email.SendKey} and {sent.Count - 1} more", SendStatus.Sent.ToString(), ex.Message);
-            }
+            await _sentMarks.MarkAsync(email).ConfigureAwait(false);
+            Sent(email, attempt);
         }
-        // Side by side, so each keeps its own retry window (a sweep reports a send 'unknown' only after AbandonAfter).
-        await Task.WhenAll(sent.Select(s => RecordWithRetriesAsync(s.Email, new SendResult(SendStatus.Sent, null), s.Attempt))).ConfigureAwait(false);
+        catch (Exception ex)
+        {
+            LogRecordRetry(email.SendKey, SendStatus.Sent.ToString(), ex.Message);
+            await RecordWithRetriesAsync(email, new SendResult(SendStatus.Sent, null), attempt).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -42,6 +42,13 @@ public sealed partial class DueWakeupsJob(
             heartbeat.Ran();
             if (customers.Count == 0)
                 return;
+            // Read again after the claim: another worker that began a backlog between the read above and the claim wrote
+            // its hold before committing the decisions that created timers (SharedIntakeHold.CoverAsync), so a claim
+            // that took such timers finds the hold now. Decided only up to it, they run nothing early; their wakeups are
+            // written back unclaimed.
+            var heldBy = await DueByAsync(now, o, cancellationToken).ConfigureAwait(false);
+            if (heldBy < dueBy)
+                dueBy = heldBy;
             var results = await commits.SubmitAsync(customers.Select(c => Work.Due(c, dueBy)).ToList()).ConfigureAwait(false);
             for (var i = 0; i < customers.Count; i++)
             {

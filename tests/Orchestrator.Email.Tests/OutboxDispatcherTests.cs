@@ -228,26 +228,30 @@ public sealed class OutboxDispatcherTests : IDisposable
         Assert.InRange(server.Connections, 1, 2);
     }
 
-    /// <summary>The accepted sends of a claimed batch are recorded together (one transaction, one turn at the writer that
-    /// timers share), and a batch the database refuses falls back to each send alone, every one recorded once.</summary>
+    /// <summary>Accepted sends are marked sent together, as many as wait for the database at once (one transaction, one
+    /// turn at the writer that timers share); marks whose transaction the database refused are recorded each alone, every
+    /// send once.</summary>
     [Fact]
-    public async Task The_accepted_sends_of_a_batch_are_recorded_together_and_alone_when_that_fails()
+    public async Task Accepted_sends_are_marked_together_and_alone_when_that_fails()
     {
         await using var server = await SmtpTestServer.StartAsync();
-        using var dispatcher = Dispatcher(TestEmails.Options(server.Port, o => (o.PoolSize, o.BatchSize) = (2, 8)), out var sender);
+        using var dispatcher = Dispatcher(TestEmails.Options(server.Port, o => (o.PoolSize, o.BatchSize) = (4, 16)), out var sender);
         await using var _ = sender;
-        for (var i = 0; i < 16; i++)
+        for (var i = 0; i < 32; i++)
             _outbox.Enqueue(TestEmails.Create($"g{i:D3}", to: $"reader{i}@example.com"), Start);
-        _outbox.FailingRecords = 1; // the first batch's commit fails once
+        _outbox.FailingRecords = 1; // the first transaction of marks fails
 
         await dispatcher.StartAsync(CancellationToken.None);
-        await WaitUntil(() => _outbox.Calls.Count(c => c.Operation == "sent") == 16);
+        await WaitUntil(() => _outbox.Calls.Count(c => c.Operation == "sent") == 32);
         await dispatcher.StopAsync(CancellationToken.None);
 
-        // First batch: 8 together (refused), then 8 alone; second batch: 8 together.
-        Assert.Equal([8, 1, 1, 1, 1, 1, 1, 1, 1, 8], _outbox.SentBatches);
-        Assert.Equal(16, _outbox.Calls.Select(c => c.SendKey).Where(k => _outbox.StatusOf(k) == "sent").Distinct().Count());
-        Assert.Equal(16, server.MessageFiles.Count);
+        var refused = _outbox.SentBatches[0];
+        Assert.Equal(refused, _outbox.Calls.Count(c => c.Operation == "record failed"));
+        // The refused ones once more, each alone; every mark in some transaction exactly once after that.
+        Assert.Equal(32 + refused, _outbox.SentBatches.Sum());
+        Assert.Equal(32, _outbox.Calls.Where(c => c.Operation == "sent").Select(c => c.SendKey).Distinct().Count());
+        Assert.All(Enumerable.Range(0, 32), i => Assert.Equal("sent", _outbox.StatusOf($"g{i:D3}")));
+        Assert.Equal(32, server.MessageFiles.Count);
     }
 
     [Fact]

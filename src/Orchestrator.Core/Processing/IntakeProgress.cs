@@ -32,6 +32,12 @@ public sealed class IntakeProgress
     /// fast as the consumer takes them, so a gap this long is an empty queue, not a slow one.</summary>
     public static readonly TimeSpan QuietAfter = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a source that stopped after taking events still holds the other workers' timers at the last event
+    /// it took (<see cref="CaughtUpTo"/>, <c>forOtherWorkers</c>): a worker cut off from the broker keeps its queues until
+    /// the broker notices (RabbitMQ's heartbeat timeout, 60 s by default) and gives them to another worker, which holds
+    /// by itself once they deliver; meanwhile the backlog behind them waits for nobody.</summary>
+    public static readonly TimeSpan StoppedHoldsOthersFor = TimeSpan.FromMinutes(2);
+
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Source> _sources = new(StringComparer.Ordinal);
@@ -52,6 +58,9 @@ public sealed class IntakeProgress
 
         /// <summary>The time of an event that could not be decided and will be taken again, while it waits.</summary>
         public DateTimeOffset? Retrying { get; set; }
+
+        /// <summary>The last event taken before the source stopped, and when it stopped (<see cref="StoppedHoldsOthersFor"/>).</summary>
+        public (DateTimeOffset Last, DateTimeOffset At)? TakenBeforeStop { get; init; }
     }
 
     /// <summary><paramref name="source"/> has started delivering (or started again after a broker outage).</summary>
@@ -65,8 +74,13 @@ public sealed class IntakeProgress
     /// until it starts again, as a source expected but not delivering yet does.</summary>
     public void Stopped(string source)
     {
+        var now = _time.GetUtcNow();
         lock (_gate)
-            _sources[source] = new Source(DateTimeOffset.MaxValue);
+        {
+            _sources.TryGetValue(source, out var previous);
+            var taken = previous?.LastOccurredAt is { } last ? (last, now) : previous?.TakenBeforeStop;
+            _sources[source] = new Source(DateTimeOffset.MaxValue) { TakenBeforeStop = taken };
+        }
     }
 
     /// <summary>An event of <paramref name="source"/> is being decided; call <see cref="Took"/> when it is done.</summary>
@@ -128,6 +142,8 @@ public sealed class IntakeProgress
                 {
                     if (!forOtherWorkers)
                         upTo = DateTimeOffset.MinValue; // started, nothing taken yet, not quiet long enough to be empty
+                    else if (s.TakenBeforeStop is { } stopped && now - stopped.At < StoppedHoldsOthersFor && stopped.Last < upTo)
+                        upTo = stopped.Last;
                 }
                 else if (last < upTo)
                     upTo = last;

@@ -13,9 +13,10 @@ namespace Orchestrator.Core.Processing;
 /// </summary>
 /// <remarks>
 /// A worker writes only while it holds: a row when it starts holding, again when the hold moves (at most every
-/// <see cref="PublishEvery"/>) or every <see cref="RenewEvery"/>, and the row goes when the hold lifts, so a worker that
-/// keeps up writes nothing. A row not renewed for <see cref="FreshFor"/> belongs to a worker that died or stopped; it
-/// is ignored, then dropped. A worker that stops keeps its last row until then: its queues pass to another worker, which
+/// <see cref="PublishEvery"/>) or every <see cref="RenewEvery"/>, and the row goes when the hold lifts: a worker whose
+/// partitions are quiet writes nothing, one under steady traffic (its hold trailing the clock by the publish-to-consume
+/// delay) a row every <see cref="PublishEvery"/>. A row not renewed for <see cref="FreshFor"/> belongs to a worker that
+/// died or stopped; it is ignored, then dropped. A worker that stops keeps its last row until then: its queues pass to another worker, which
 /// holds by itself once they deliver, and the row covers the moment in between. Rows carry the writing worker's clock,
 /// so the workers' clocks must agree to well within <see cref="FreshFor"/> (timers already rely on one time).
 /// </remarks>
@@ -28,13 +29,17 @@ public sealed class SharedIntakeHold(IntakeProgress local, IIntakeHoldStore stor
     /// <summary>How often an unchanged hold is written again, so that it stays fresh.</summary>
     public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(2);
 
-    /// <summary>A hold not renewed for this long is a worker gone; several renewals may be missed to a busy writer.</summary>
-    public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(10);
+    /// <summary>A hold not renewed for this long is a worker gone. Long enough for a database that is locked or slow for a
+    /// while (the fault harness locks it for 10 s, the soak for 30 s; the worker cannot renew meanwhile, but the other
+    /// can still read), short enough that timers wait only so long behind a worker that died holding.</summary>
+    public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(30);
 
     // What this worker's row says: NotWritten, or the hold's UtcTicks. Read without the lock by CoverAsync's fast path.
+    // NotWritten also while a write or a release is under way, so that CoverAsync waits for it instead of trusting a row
+    // that is about to change.
     private const long NotWritten = -1;
     private long _written = NotWritten;
-    private DateTimeOffset _writtenAt;
+    private long _writtenAtTicks;
     private readonly SemaphoreSlim _writing = new(1, 1);
 
     /// <summary>This worker's row; new at every start, so a restarted worker never reads its old self.</summary>
@@ -61,14 +66,15 @@ public sealed class SharedIntakeHold(IntakeProgress local, IIntakeHoldStore stor
         var hold = local.CaughtUpTo(now, forOtherWorkers: true);
         if (hold >= now)
             return;
+        // The row holds at least this far back and was written lately enough that nobody took it for stale.
         var written = Interlocked.Read(ref _written);
-        if (written != NotWritten && written <= hold.UtcTicks)
+        if (written != NotWritten && written <= hold.UtcTicks && now.UtcTicks - Interlocked.Read(ref _writtenAtTicks) < RenewEvery.Ticks)
             return;
         await _writing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             written = Interlocked.Read(ref _written);
-            if (written == NotWritten || written > hold.UtcTicks)
+            if (written == NotWritten || written > hold.UtcTicks || now.UtcTicks - Interlocked.Read(ref _writtenAtTicks) >= RenewEvery.Ticks)
                 await WriteAsync(hold, now, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -91,11 +97,11 @@ public sealed class SharedIntakeHold(IntakeProgress local, IIntakeHoldStore stor
             {
                 if (written == NotWritten)
                     return;
-                await store.ReleaseAsync(WorkerId, now - FreshFor, cancellationToken).ConfigureAwait(false);
                 Interlocked.Exchange(ref _written, NotWritten);
+                await store.ReleaseAsync(WorkerId, now - FreshFor, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            if (written == hold.UtcTicks && now - _writtenAt < RenewEvery)
+            if (written == hold.UtcTicks && now.UtcTicks - Interlocked.Read(ref _writtenAtTicks) < RenewEvery.Ticks)
                 return;
             await WriteAsync(hold, now, cancellationToken).ConfigureAwait(false);
         }
@@ -107,8 +113,9 @@ public sealed class SharedIntakeHold(IntakeProgress local, IIntakeHoldStore stor
 
     private async Task WriteAsync(DateTimeOffset hold, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        Interlocked.Exchange(ref _written, NotWritten);
         await store.HoldAsync(WorkerId, hold, now, cancellationToken).ConfigureAwait(false);
-        _writtenAt = now;
+        Interlocked.Exchange(ref _writtenAtTicks, now.UtcTicks);
         Interlocked.Exchange(ref _written, hold.UtcTicks);
     }
 

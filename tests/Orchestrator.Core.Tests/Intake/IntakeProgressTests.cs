@@ -58,6 +58,25 @@ public sealed class IntakeProgressTests
     }
 
     [Fact]
+    public void A_source_that_stopped_after_taking_events_holds_other_workers_at_its_last_event_for_a_while()
+    {
+        var time = new FakeTimeProvider(T0);
+        var progress = new IntakeProgress(time);
+        progress.Started("q.0");
+        progress.Taking("q.0", T0.AddMinutes(-5));
+        progress.Took("q.0");
+        progress.Stopped("q.0"); // cut off from the broker, its queue still its own until the broker notices
+        progress.Stopped("q.0"); // faulted, then completed: the first stop counts
+
+        time.Advance(IntakeProgress.StoppedHoldsOthersFor - TimeSpan.FromSeconds(1));
+        Assert.Equal(T0.AddMinutes(-5), progress.CaughtUpTo(time.GetUtcNow(), forOtherWorkers: true));
+        Assert.Equal(DateTimeOffset.MinValue, progress.CaughtUpTo(time.GetUtcNow()));
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(time.GetUtcNow(), progress.CaughtUpTo(time.GetUtcNow(), forOtherWorkers: true));
+    }
+
+    [Fact]
     public void A_source_working_off_a_backlog_holds_timers_at_the_last_event_it_took()
     {
         var time = new FakeTimeProvider(T0);
