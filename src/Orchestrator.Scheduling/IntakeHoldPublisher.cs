@@ -29,9 +29,11 @@ internal sealed partial class IntakeHoldPublisher(SharedIntakeHold hold, IHostAp
                         LogRecovered(logger);
                     failing = null;
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (!stop.IsCancellationRequested)
                 {
-                    // The database is down or busy: the timers' claims fail the same way, so nothing runs ahead meanwhile.
+                    // Any failure but the stop (a command timeout may surface as a cancellation too): an exception out of
+                    // a BackgroundService stops the host. The database is down or busy: the timers' claims fail the same
+                    // way, so nothing runs ahead meanwhile.
                     if (failing is null)
                         LogFailed(logger, ex.Message);
                     failing = ex.Message;
