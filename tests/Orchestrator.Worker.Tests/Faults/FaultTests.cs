@@ -61,7 +61,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         var refusing = TimeSpan.FromSeconds(Population.Setting("ORCHESTRATOR_FAULTS_SMTP_4XX_SECONDS", 8));
         await using var rig = await FaultRig.CreateAsync(output, "faults-smtp", Customers, TimeSpan.FromSeconds(10));
         await rig.StartSmtpAsync();
-        await rig.StartWorkerAsync("fault-worker");
+        await rig.StartWorkerAsync("fault-worker", retryFor: down + refusing + TimeSpan.FromSeconds(20));
         await rig.PublishAsync();
 
         // Down once mail is flowing: connections refused, then a server that answers 451 to every recipient.
