@@ -48,8 +48,21 @@ public sealed class SqliteJourneyStoreTests : JourneyStoreContract
         Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_send_claim_reads_due_sends_in_index_order_and_sorts_nothing()
+    {
+        // Sends queued by one batch share their next_attempt_at, and the claim breaks the tie by send_key: without it in
+        // the index every claim of 16 sorted every due send (a profile of 20,000 queued sends: 60% of the outbox's time).
+        await using var connection = await Storage.Dialect.OpenAsync(CancellationToken.None);
+        var rows = await connection.QueryAsync("EXPLAIN QUERY PLAN " + Sqlite.SqliteSql.Statements.ClaimSends,
+            new { workerId = "w", now = "2026-03-02T08:00:00.0000000Z", max = 16 });
+        var plan = string.Join("\n", rows.Select(r => (string)((IDictionary<string, object>)r)["detail"]));
+        Assert.Contains("ix_sends_status_next_attempt_at_send_key", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
+    }
+
     [Theory]
-    [InlineData(nameof(Relational.SqlStatements.SelectOutboxBacklog), "ix_sends_status_next_attempt_at")]
+    [InlineData(nameof(Relational.SqlStatements.SelectOutboxBacklog), "ix_sends_status_next_attempt_at_send_key")]
     [InlineData(nameof(Relational.SqlStatements.SelectWakeupBacklog), "ix_wakeups_due_at_customer_id")]
     public async Task The_backlog_is_counted_from_an_index_alone(string statement, string index)
     {

@@ -206,5 +206,12 @@ internal static class SqliteMigrations
                 updated_at TEXT NOT NULL
             ) STRICT;
             """),
+        new(8, "send claim order", """
+            -- The claim walks due sends in (next_attempt_at, send_key) order and stops after @max of them. The sends a batch
+            -- queues share their next_attempt_at, and without send_key in the index every claim sorted every due send:
+            -- 60% of the outbox's time with 20,000 queued (issue 11). The backlog's aggregates read the same index.
+            CREATE INDEX ix_sends_status_next_attempt_at_send_key ON sends (status, next_attempt_at, send_key);
+            DROP INDEX ix_sends_status_next_attempt_at;
+            """),
     ];
 }
