@@ -5,10 +5,11 @@ namespace Orchestrator.Email;
 
 /// <summary>
 /// Marks sends the mail server accepted as <c>sent</c>, as soon as the database's writer lets it, every mark waiting
-/// by then in one transaction: one commit and one writer turn for many hand-offs. Timers' batches share that writer,
-/// and a result waiting its own turn behind each of them was most of why the outbox crawled while timers drained
-/// (issue 11). Marks are written as they come, not at the end of a claimed batch: an accepted send left 'sending' is
-/// reported 'unknown' after a crash, and the window for that stays one write long.
+/// by then in one transaction: one commit and one writer turn for many hand-offs, a writer that timers' batches share
+/// (issue 11's group commit for send results; measured, it did not change the outbox's rate, whose limit was the claim,
+/// see docs/benchmarks.md "Sends"). Marks are written as they come, not at the end of a claimed batch: an accepted send
+/// left 'sending' is reported 'unknown' after a crash, and the window for that stays one write long. The leader pattern
+/// is GroupCommit's, for sends; the two are not shared yet (GroupCommit slices results per caller and caps a batch).
 /// </summary>
 internal sealed class SentMarks(IOutbox outbox, TimeProvider time)
 {
