@@ -22,7 +22,7 @@ internal static class Database
     public static async Task<T> WriteAsync<T>(this StorageDialect dialect, Func<DbConnection, Task<T>> write, CancellationToken cancellationToken)
     {
         using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await dialect.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
             return await write(connection).ConfigureAwait(false);
     }
@@ -31,7 +31,7 @@ internal static class Database
     public static async Task<T> WriteInTransactionAsync<T>(this StorageDialect dialect, Func<DbConnection, DbTransaction, Task<T>> write, CancellationToken cancellationToken)
     {
         using var turn = await dialect.WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
-        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await dialect.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var transaction = await dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);

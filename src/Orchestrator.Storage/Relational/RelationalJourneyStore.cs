@@ -31,7 +31,7 @@ internal sealed partial class RelationalJourneyStore(StorageDialect dialect, Tim
         DbConnection? connection = null;
         try
         {
-            connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+            connection = await dialect.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
             var transaction = await dialect.BeginCustomerUnitAsync(connection, customerIds, cancellationToken).ConfigureAwait(false);
             return new OpenTransaction(turn, connection, transaction);
         }

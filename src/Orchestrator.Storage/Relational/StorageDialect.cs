@@ -22,6 +22,13 @@ internal abstract class StorageDialect(int commandTimeoutSeconds)
 
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A connection for the holder of the writer turn (<see cref="WaitForWriterTurnAsync"/>), disposed when the write
+    /// ends. By default a connection of its own; on SQLite the process's one writer connection, which keeps its prepared
+    /// statements from one unit of work to the next.
+    /// </summary>
+    public virtual Task<DbConnection> OpenForWriteAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
+
     /// <summary>A transaction that holds the customers' locks until it ends, so units of one customer run one at a time;
     /// <paramref name="customerIds"/> are distinct and in ordinal order, and locked in that order.</summary>
     public abstract Task<DbTransaction> BeginCustomerUnitAsync(DbConnection connection, IReadOnlyList<string> customerIds, CancellationToken cancellationToken);

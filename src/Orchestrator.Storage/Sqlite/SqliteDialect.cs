@@ -37,16 +37,52 @@ internal sealed class SqliteDialect : StorageDialect
     // Set once the file was there: from then on a missing file is a deleted database, not one to create.
     private volatile bool _fileExisted;
 
-    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    // The writer connection kept between writes (SqliteWriterConnection); only the holder of the writer turn touches it.
+    private SqliteWriterConnection? _writerConnection;
+
+    /// <summary>
+    /// A pooled or kept connection keeps writing to a file deleted under it (the inode lives on) and everything it commits
+    /// is lost when the process ends, so every open looks at the path first. Returns the file's full path, or null for a
+    /// database that is not a file.
+    /// </summary>
+    private string? ThrowIfFileGone()
     {
-        // A pooled connection keeps writing to a file deleted under it (the inode lives on) and everything it commits
-        // is lost when the process ends, so every open looks at the path first.
         var file = IsFile ? Path.GetFullPath(DataSource) : null;
         if (file is not null && _fileExisted && !File.Exists(file))
         {
             throw new Orchestrator.Core.Ports.StoreUnavailableException(
                 $"the SQLite database file {file} is gone (deleted or moved while the worker ran); nothing is recorded until it is back (restore it, or restart the worker to start a new one)");
         }
+        return file;
+    }
+
+    public override async Task<DbConnection> OpenForWriteAsync(CancellationToken cancellationToken)
+    {
+        if (_writer.CurrentCount != 0)
+            throw new InvalidOperationException("The SQLite writer connection is for the holder of the writer turn (WaitForWriterTurnAsync).");
+        try
+        {
+            ThrowIfFileGone();
+        }
+        catch
+        {
+            // Whatever it held points at the file that is gone; a restored file gets a connection of its own.
+            _writerConnection?.Close();
+            _writerConnection = null;
+            throw;
+        }
+        if (_writerConnection is { Reusable: true } kept)
+            return kept.Lend();
+        _writerConnection?.Close();
+        _writerConnection = null;
+        var connection = (SqliteConnection)await OpenAsync(cancellationToken).ConfigureAwait(false);
+        _writerConnection = new SqliteWriterConnection(connection, IsDuplicateKey);
+        return _writerConnection.Lend();
+    }
+
+    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var file = ThrowIfFileGone();
         var connection = new SqliteConnection(_connectionString);
         try
         {
@@ -140,8 +176,11 @@ internal sealed class SqliteDialect : StorageDialect
     }
 
     // Not deferred: Microsoft.Data.Sqlite issues BEGIN IMMEDIATE.
-    private static Task<DbTransaction> BeginImmediate(DbConnection connection) =>
-        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false));
+    private static Task<DbTransaction> BeginImmediate(DbConnection connection) => Task.FromResult<DbTransaction>(connection switch
+    {
+        SqliteWriterConnection writer => writer.BeginImmediate(),
+        _ => ((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false),
+    });
 
     private sealed class WriterTurn(SemaphoreSlim writer) : IDisposable
     {
