@@ -1,6 +1,8 @@
+using System.Net.Mime;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MassTransit;
+using MassTransit.Configuration;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Core.Ports;
 using Orchestrator.Core.Processing;
@@ -39,6 +41,51 @@ internal sealed class UnreadEventConverter : JsonConverter<UnreadEvent>
         writer.WriteRawValue(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value.Json), skipInputValidation: true);
 }
 
+/// <summary>
+/// MassTransit's raw JSON reader, except that a message that is JSON <c>null</c> is refused with <see cref="EventJson"/>'s
+/// reason, as the consumer refuses any other JSON that is not an object. It cannot wait for the consumer: the raw reader
+/// turns a null into an undefined JsonElement, which throws ("Operation is not valid due to the current state of the
+/// object") when MassTransit reads the message for the consumer, before <see cref="UnreadEventConverter"/> is called.
+/// </summary>
+internal sealed class EventDeserializerFactory(RawSerializerOptions options, ILogger<EventConsumer> logger) : ISerializerFactory
+{
+    private readonly SystemTextJsonRawMessageSerializerFactory _raw = new(options);
+
+    public ContentType ContentType => _raw.ContentType;
+
+    public IMessageSerializer CreateSerializer() => _raw.CreateSerializer();
+
+    public IMessageDeserializer CreateDeserializer() => new EventDeserializer(_raw.CreateDeserializer(), logger);
+
+    private sealed class EventDeserializer(IMessageDeserializer raw, ILogger logger) : IMessageDeserializer
+    {
+        public ContentType ContentType => raw.ContentType;
+
+        public void Probe(ProbeContext context) => raw.Probe(context);
+
+        public ConsumeContext Deserialize(ReceiveContext receiveContext)
+        {
+            // The raw reader parses the whole body first, so text that is not JSON keeps its own reason, and a body
+            // whose first token is null is exactly a JSON null: only that token is read again.
+            var consumeContext = raw.Deserialize(receiveContext);
+            var body = receiveContext.Body.GetBytes();
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+            if (reader.Read() && reader.TokenType == JsonTokenType.Null)
+            {
+                // No limits: whether an event is an object comes before any of them.
+                using var document = JsonDocument.Parse(body, EventJson.DocumentOptions);
+                if (!EventJson.TryRead(document.RootElement, out _, out var error))
+                    throw EventConsumer.Refused(logger, document.RootElement, error!);
+            }
+            return consumeContext;
+        }
+
+        public SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress = null) => raw.Deserialize(body, headers, destinationAddress);
+
+        public MessageBody GetMessageBody(string text) => raw.GetMessageBody(text);
+    }
+}
+
 /// <summary>Reads the AMQP message as HTTP reads its body, then hands it to Core: the decision is committed before the
 /// message is acknowledged.</summary>
 public sealed partial class EventConsumer(EventIngress ingress, IntakeProgress progress, ILogger<EventConsumer> logger) : IConsumer<UnreadEvent>
@@ -47,18 +94,10 @@ public sealed partial class EventConsumer(EventIngress ingress, IntakeProgress p
     {
         // MassTransit hands an empty body on as if it were {}: named for what it is.
         if (context.ReceiveContext.Body.Length == 0)
-        {
-            LogUnreadable(logger, "(no eventId)", EmptyMessage);
-            OrchestratorMetrics.Event(IngestStatus.Rejected);
-            throw Rejected(null, EmptyMessage);
-        }
+            throw Refused(logger, default, EmptyMessage);
         var json = context.Message.Json;
         if (!EventJson.TryRead(json, out var evt, out var error, ingress.Limits))
-        {
-            LogUnreadable(logger, EventJson.EventIdOf(json) ?? "(no eventId)", error!);
-            OrchestratorMetrics.Event(IngestStatus.Rejected);
-            throw Rejected(EventJson.EventIdOf(json), error!);
-        }
+            throw Refused(logger, json, error!);
         // The partition's progress holds timers back while it works off a backlog (IntakeProgress).
         var source = IntakeSource(context.ReceiveContext.InputAddress);
         progress.Taking(source, evt!.OccurredAt);
@@ -88,7 +127,16 @@ public sealed partial class EventConsumer(EventIngress ingress, IntakeProgress p
 
     private const string EmptyMessage = "the message is empty (0 bytes): The input does not contain any JSON tokens; an event is one JSON object";
 
-    // The reason is HTTP's rejection message word for word; the error queue's MT-Fault-Message carries it.
+    /// <summary>A message refused for good, logged and counted as a rejected event; the reason is HTTP's rejection
+    /// message word for word, and the error queue's MT-Fault-Message carries it.</summary>
+    internal static InvalidEventException Refused(ILogger logger, JsonElement json, string reason)
+    {
+        var eventId = EventJson.EventIdOf(json);
+        LogUnreadable(logger, eventId ?? "(no eventId)", reason);
+        OrchestratorMetrics.Event(IngestStatus.Rejected);
+        return Rejected(eventId, reason);
+    }
+
     private static InvalidEventException Rejected(string? eventId, string reason) => new($"event {eventId ?? "(no eventId)"} rejected: {reason}");
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Event {EventId}: {Status}, {Outcomes} outcomes, {Sends} sends")]

@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orchestrator.Contracts;
 
@@ -50,7 +51,7 @@ public static class MessagingExtensions
                         // The exchanges are ours and typeless, so raw JSON from any client reaches the consumer.
                         e.ConfigureConsumeTopology = false;
                         e.DefaultContentType = new ContentType("application/json");
-                        e.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
+                        e.AddDeserializer(new EventDeserializerFactory(RawSerializerOptions.AnyMessageType, context.GetRequiredService<ILogger<EventConsumer>>()), isDefault: true);
                         if (o.QuorumQueue)
                             e.SetQuorumQueue();
                         // Per-customer order: a customer's events always land in the same partition (consistent hash of

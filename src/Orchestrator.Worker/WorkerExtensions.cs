@@ -54,7 +54,10 @@ public static class WorkerExtensions
         builder.Services.AddOptions<IntakeOptions>().BindConfiguration(IntakeOptions.SectionName)
             .Validate(o => Duration.TryParse(o.MaxClockSkew, out _), $"{IntakeOptions.SectionName}:MaxClockSkew is not a duration: {Duration.Help}")
             .ValidateOnStart();
-        builder.Services.AddOptions<EventLimits>().BindConfiguration(EventLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        // Validated by EventLimits.SettingProblems, not ValidateDataAnnotations: orchestrator simulate reads the same
+        // section and must refuse the same limits with the same lines.
+        builder.Services.AddOptions<EventLimits>().BindConfiguration(EventLimits.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<EventLimits>, EventLimitsValidator>();
         builder.Services.AddSingleton(sp => new IntakeProgress(sp.GetRequiredService<TimeProvider>(), sp.GetServices<IntakeSource>()));
         // This worker's intake hold in the shared database, read by every worker's timers (SharedIntakeHold).
         builder.Services.AddSingleton(sp => new SharedIntakeHold(sp.GetRequiredService<IntakeProgress>(), sp.GetRequiredService<Core.Ports.IIntakeHoldStore>(),
@@ -86,4 +89,13 @@ public static class WorkerExtensions
         builder.Services.AddHostedService(sp => new DemoReplay(Path.GetFullPath(file, builder.Environment.ContentRootPath), sp.GetRequiredService<EventIngress>(), sp.GetRequiredService<ILogger<DemoReplay>>()));
         return builder;
     }
+}
+
+/// <summary>Every limit out of its range, one failure each (<see cref="EventLimits.SettingProblems"/>).</summary>
+internal sealed class EventLimitsValidator : Microsoft.Extensions.Options.IValidateOptions<EventLimits>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, EventLimits options) =>
+        options.SettingProblems() is { Count: > 0 } problems
+            ? Microsoft.Extensions.Options.ValidateOptionsResult.Fail(problems)
+            : Microsoft.Extensions.Options.ValidateOptionsResult.Success;
 }

@@ -119,4 +119,61 @@ public sealed class SimulateCommandTests
             Directory.Delete(folder, true);
         }
     }
+
+    [Fact]
+    public void An_event_over_a_configured_limit_is_refused_with_the_workers_reason_and_the_rest_still_runs()
+    {
+        var folder = Directory.CreateTempSubdirectory("orch-cli").FullName;
+        try
+        {
+            var config = Path.Combine(folder, "appsettings.json");
+            File.WriteAllText(config, """{"Orchestrator":{"Intake":{"Limits":{"MaxIdLength":20}}}}""");
+            var events = Path.Combine(folder, "events.jsonl");
+            File.WriteAllLines(events,
+            [
+                // 26 characters: within the default limit (200), over the configured one.
+                """{"eventId":"l-id-0123456789-0123456789","customerId":"c-long","type":"customer.signed_up","occurredAt":"2026-03-02T08:00:00Z","customer":{"email":"a@example.com","firstName":"A"}}""",
+                """{"eventId":"l-ok","customerId":"c-ok","type":"customer.signed_up","occurredAt":"2026-03-02T08:00:00Z","customer":{"email":"b@example.com","firstName":"B"}}""",
+            ]);
+            using var output = new StringWriter();
+            using var errors = new StringWriter();
+
+            var exit = SimulateCommand.Run(RepoPaths.Journeys, events, null, "jsonl", config, output, errors);
+
+            Assert.Equal(1, exit);
+            // Word for word the worker's refusal of it over HTTP and AMQP (EventLimitSettingsTests).
+            Assert.Contains($"{events}:1:1: eventId is 26 characters long; at most 20 are allowed (Orchestrator:Intake:Limits:MaxIdLength)", errors.ToString(), StringComparison.Ordinal);
+            Assert.Contains("\"customerId\":\"c-ok\"", output.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("c-long", output.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
+
+    [Fact]
+    public void A_configured_limit_out_of_its_range_stops_simulate_naming_it_as_the_worker_does()
+    {
+        var folder = Directory.CreateTempSubdirectory("orch-cli").FullName;
+        try
+        {
+            var config = Path.Combine(folder, "appsettings.json");
+            File.WriteAllText(config, """{"Orchestrator":{"Intake":{"Limits":{"MaxIdLength":0,"MaxAttributeKeys":-1}}}}""");
+            using var output = new StringWriter();
+            using var errors = new StringWriter();
+
+            var exit = SimulateCommand.Run(RepoPaths.Journeys, RepoPaths.SampleEvents, null, "jsonl", config, output, errors);
+
+            Assert.Equal(1, exit);
+            Assert.Equal("", output.ToString());
+            // Every problem, in the worker's words at start (EventLimitSettingsTests).
+            Assert.Contains("Orchestrator:Intake:Limits:MaxIdLength: The field MaxIdLength must be between 1 and 230.", errors.ToString(), StringComparison.Ordinal);
+            Assert.Contains("Orchestrator:Intake:Limits:MaxAttributeKeys: The field MaxAttributeKeys must be between 0 and 100000.", errors.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
 }

@@ -21,7 +21,7 @@ internal static class CliSupport
 
     public static Option<string?> ConfigOption() => new("--config")
     {
-        Description = "appsettings.json to read Orchestrator:Sending from (default: ./appsettings.json when present)",
+        Description = "appsettings.json to read the worker's settings from, e.g. Orchestrator:Sending and Orchestrator:Intake:Limits (default: ./appsettings.json when present); Orchestrator__* environment variables override it",
     };
 
     public static Option<string?> StoreOption() => new("--store")
@@ -112,6 +112,19 @@ internal static class CliSupport
         if (options.Problems().FirstOrDefault() is { } problem)
             throw new InvalidOperationException(problem);
         return options;
+    }
+
+    /// <summary>
+    /// The event size limits (<c>Orchestrator:Intake:Limits</c>) from appsettings.json and the environment, as the worker
+    /// reads them; null, with every problem written, when one is out of its range (the worker would not start).
+    /// </summary>
+    public static Core.Processing.EventLimits? LoadLimits(string? configPath, TextWriter errors)
+    {
+        var limits = Section<Core.Processing.EventLimits>(configPath, Core.Processing.EventLimits.SectionName);
+        var problems = limits.SettingProblems();
+        foreach (var problem in problems)
+            errors.WriteLine(problem);
+        return problems.Count == 0 ? limits : null;
     }
 
     /// <summary>The worker's storage as appsettings.json and the environment configure it, relative paths from that file's folder.</summary>

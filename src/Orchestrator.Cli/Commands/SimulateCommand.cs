@@ -115,7 +115,10 @@ internal static class SimulateCommand
             errors.WriteLine($"{eventsFile}: file not found");
             return CliSupport.Failed;
         }
-        var events = ReadEvents(eventsFile, errors, out var rejected);
+        // The worker's configured limits, so that simulate refuses (and takes) the events the worker would.
+        if (CliSupport.LoadLimits(config, errors) is not { } limits)
+            return CliSupport.Failed;
+        var events = ReadEvents(eventsFile, errors, out var rejected, limits);
         Func<TimeProvider, (Core.Ports.IJourneyStore, Core.Ports.IOutbox)>? target = null;
         if (storeFile is not null)
         {
@@ -140,14 +143,15 @@ internal static class SimulateCommand
     }
 
     /// <summary>Reads JSONL; a bad line is reported as file:line: reason and skipped, the rest still counts.</summary>
-    public static List<CustomerEvent> ReadEvents(string path, TextWriter errors, out int rejected)
+    /// <param name="limits">The sizes allowed: the configured ones (<see cref="CliSupport.LoadLimits"/>).</param>
+    public static List<CustomerEvent> ReadEvents(string path, TextWriter errors, out int rejected, EventLimits limits)
     {
         var count = 0;
         var events = EventFile.Read(path, bad =>
         {
             count++;
             errors.WriteLine(bad);
-        });
+        }, limits);
         rejected = count;
         return events;
     }

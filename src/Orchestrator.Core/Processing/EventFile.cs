@@ -14,11 +14,13 @@ public sealed record RejectedLine(string File, int Line, string Error)
 /// </summary>
 public static class EventFile
 {
-    public static List<CustomerEvent> Read(string path, Action<RejectedLine> rejected) =>
-        Parse(path, File.ReadLines(path), rejected);
+    /// <param name="limits">The sizes allowed (the configured <see cref="EventLimits"/>); null: the defaults.</param>
+    public static List<CustomerEvent> Read(string path, Action<RejectedLine> rejected, EventLimits? limits = null) =>
+        Parse(path, File.ReadLines(path), rejected, limits);
 
     /// <summary>The lines already read (the worker reads them asynchronously); <paramref name="path"/> names them in errors.</summary>
-    public static List<CustomerEvent> Parse(string path, IEnumerable<string> lines, Action<RejectedLine> rejected)
+    /// <param name="limits">The sizes allowed (the configured <see cref="EventLimits"/>); null: the defaults.</param>
+    public static List<CustomerEvent> Parse(string path, IEnumerable<string> lines, Action<RejectedLine> rejected, EventLimits? limits = null)
     {
         var events = new List<CustomerEvent>();
         var number = 0;
@@ -27,7 +29,7 @@ public static class EventFile
             number++;
             if (string.IsNullOrWhiteSpace(line))
                 continue;
-            if (EventJson.TryParse(line, out var evt, out var error))
+            if (EventJson.TryParse(line, out var evt, out var error, limits))
                 events.Add(evt!);
             else
                 rejected(new RejectedLine(path, number, error!));

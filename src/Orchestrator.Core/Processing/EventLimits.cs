@@ -14,8 +14,8 @@ public sealed class EventLimits
 {
     public const string SectionName = "Orchestrator:Intake:Limits";
 
-    /// <summary>The limits when nothing is configured (the simulator, events built inside the process); a new instance
-    /// each time, so that no caller can change them for another.</summary>
+    /// <summary>The limits when nothing is configured (the benchmarks' event files, events built inside the process); a
+    /// new instance each time, so that no caller can change them for another.</summary>
     public static EventLimits Default => new();
 
     /// <summary>eventId, customerId and type, in characters: identifiers, not documents. Default 200. At most 230:
@@ -35,6 +35,19 @@ public sealed class EventLimits
     /// <summary>Keys in <c>customer.attributes</c>. Default 200.</summary>
     [Range(0, 100_000)]
     public int MaxAttributeKeys { get; set; } = 200;
+
+    /// <summary>
+    /// Every limit out of its range, one line each, named as it is configured
+    /// (<c>Orchestrator:Intake:Limits:MaxIdLength: The field MaxIdLength must be between 1 and 230.</c>). The worker stops
+    /// at start with these lines and <c>orchestrator simulate</c> with the same ones: the ranges above are the rule, read
+    /// here for both.
+    /// </summary>
+    public IReadOnlyList<string> SettingProblems()
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        return [.. results.Select(r => $"{SectionName}:{string.Join(", ", r.MemberNames)}: {r.ErrorMessage}")];
+    }
 
     /// <summary>Why the event is too big, or null.</summary>
     public string? Problem(CustomerEvent evt)

@@ -45,6 +45,8 @@ public sealed class AmqpBadInputTests : IAsyncLifetime
         {
             ("this is not json", "application/json", "is an invalid JSON literal"),
             ("<event id=\"1\"/>", "text/xml", "'<' is an invalid start of a value"),
+            // MassTransit hands a JSON null on as no message at all: refused before it, with HTTP's words.
+            ("null", "application/json", "event (no eventId) rejected: an event must be a JSON object"),
             (Event("m-no-customer", null, "cart.abandoned"), "application/json", "event m-no-customer rejected: missing required field(s) customerId"),
             (Event("m-bad-time", "c-1", "cart.abandoned").Replace(OccurredAt, "yesterday", StringComparison.Ordinal), "application/json", "event m-bad-time rejected: occurredAt 'yesterday' is not an ISO 8601 time with its offset"),
             (Event("m-bad-properties", "c-1", "cart.abandoned", properties: "[1, 2]"), null, "event m-bad-properties rejected: properties must be a JSON object"),
