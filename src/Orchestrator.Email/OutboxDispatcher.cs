@@ -51,6 +51,10 @@ public sealed partial class OutboxDispatcher : BackgroundService
         _logger = logger;
     }
 
+    /// <summary>Raised after each claim: whether it came back full, i.e. more sends are due than one claim takes
+    /// (the worker tells the timers through <see cref="Core.Processing.OutboxSignal.SenderClaimed"/>).</summary>
+    public event Action<bool>? Claimed;
+
     /// <summary>What the hand-offs so far say of the mail server, for health.</summary>
     public MailServerState MailServer { get; } = new();
 
@@ -94,6 +98,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
                     continue;
                 }
 
+                Claimed?.Invoke(batch.Count >= _options.BatchSize);
                 if (batch.Count == 0)
                 {
                     await WaitForWorkAsync(stoppingToken).ConfigureAwait(false);

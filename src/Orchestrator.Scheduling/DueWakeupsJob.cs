@@ -14,7 +14,8 @@ namespace Orchestrator.Scheduling;
 [DisallowConcurrentExecution]
 public sealed partial class DueWakeupsJob(
     IWakeupStore wakeups, GroupCommit commits, TimeProvider time, SharedIntakeHold intake,
-    IOptions<SchedulingOptions> options, SchedulerHeartbeat heartbeat, LateTimers late, ILogger<DueWakeupsJob> logger) : IJob
+    IOptions<SchedulingOptions> options, SchedulerHeartbeat heartbeat, LateTimers late, ILogger<DueWakeupsJob> logger,
+    OutboxSignal? outbox = null) : IJob
 {
     public static readonly JobKey Key = new("due-wakeups", "orchestrator");
 
@@ -37,7 +38,9 @@ public sealed partial class DueWakeupsJob(
         {
             var now = time.GetUtcNow();
             var dueBy = await DueByAsync(now, o, cancellationToken).ConfigureAwait(false);
-            var customers = await wakeups.ClaimDueAsync(dueBy, now, o.BatchSize, TimeSpan.FromSeconds(o.LeaseSeconds), cancellationToken).ConfigureAwait(false);
+            // Smaller batches while the sender works off due sends, so that it gets its turns at the one writer.
+            var batchSize = outbox?.SenderBehind == true ? Math.Min(o.BatchSize, o.BatchSizeWhileSending) : o.BatchSize;
+            var customers = await wakeups.ClaimDueAsync(dueBy, now, batchSize, TimeSpan.FromSeconds(o.LeaseSeconds), cancellationToken).ConfigureAwait(false);
             // Each claim is a sign of life, so a long backlog is not taken for a stopped scheduler.
             heartbeat.Ran();
             if (customers.Count == 0)
@@ -65,7 +68,7 @@ public sealed partial class DueWakeupsJob(
                 OrchestratorMetrics.TimerLateness.Record(Math.Max(0, lateness.TotalSeconds));
                 late.Ran(customers[i], lateness);
             }
-            if (customers.Count < o.BatchSize)
+            if (customers.Count < batchSize)
                 return;
         }
     }

@@ -71,11 +71,14 @@ public static class WorkerExtensions
         return builder;
     }
 
-    /// <summary>Committed sends wake the outbox dispatcher at once instead of at its next poll.</summary>
+    /// <summary>Committed sends wake the outbox dispatcher at once instead of at its next poll; its claims tell the timers
+    /// whether it is behind (smaller timer batches then, <see cref="OutboxSignal"/>).</summary>
     public static WebApplication ConnectOutboxSignal(this WebApplication app)
     {
         var dispatcher = app.Services.GetRequiredService<Orchestrator.Email.OutboxDispatcher>();
-        app.Services.GetRequiredService<OutboxSignal>().Committed += dispatcher.Wake;
+        var signal = app.Services.GetRequiredService<OutboxSignal>();
+        signal.Committed += dispatcher.Wake;
+        dispatcher.Claimed += signal.SenderClaimed;
         return app;
     }
 

@@ -228,6 +228,28 @@ public sealed class OutboxDispatcherTests : IDisposable
         Assert.InRange(server.Connections, 1, 2);
     }
 
+    /// <summary>Each claim says whether it came back full (more due than one claim takes): the timers take smaller
+    /// batches while it does (OutboxSignal), and their whole batch again once a claim comes back short.</summary>
+    [Fact]
+    public async Task Each_claim_tells_whether_the_sender_is_behind()
+    {
+        await using var server = await SmtpTestServer.StartAsync();
+        using var dispatcher = Dispatcher(TestEmails.Options(server.Port, o => (o.PoolSize, o.BatchSize) = (2, 8)), out var sender);
+        await using var _ = sender;
+        var claims = new System.Collections.Concurrent.ConcurrentQueue<bool>();
+        dispatcher.Claimed += claims.Enqueue;
+        for (var i = 0; i < 20; i++)
+            _outbox.Enqueue(TestEmails.Create($"f{i:D3}", to: $"reader{i}@example.com"), Start);
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _outbox.Calls.Count(c => c.Operation == "sent") == 20 && claims.Count >= 3);
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        // 8 and 8 of the 20: full, so behind; then the last 4: short, caught up; then nothing due: still caught up.
+        Assert.Equal([true, true, false], claims.Take(3));
+        Assert.All(claims.Skip(3), full => Assert.False(full));
+    }
+
     /// <summary>Accepted sends are marked sent together, as many as wait for the database at once (one transaction, one
     /// turn at the writer that timers share); marks whose transaction the database refused are recorded each alone, every
     /// send once.</summary>

@@ -49,14 +49,53 @@ public sealed class DueWakeupsJobTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     private (DueWakeupsJob Job, SchedulerHeartbeat Heartbeat) Job(IntakeProgress? intake = null, int batchSize = 200, int maxWaitForIntakeSeconds = 900,
-        SharedIntakeHold? shared = null)
+        SharedIntakeHold? shared = null, OutboxSignal? outbox = null, int batchSizeWhileSending = 32, Core.Ports.IWakeupStore? wakeups = null)
     {
-        var options = Options.Create(new SchedulingOptions { BatchSize = batchSize, MaxWaitForIntakeSeconds = maxWaitForIntakeSeconds });
+        var options = Options.Create(new SchedulingOptions
+        {
+            BatchSize = batchSize, BatchSizeWhileSending = batchSizeWhileSending, MaxWaitForIntakeSeconds = maxWaitForIntakeSeconds,
+        });
         var heartbeat = new SchedulerHeartbeat(_time, options);
         shared ??= new SharedIntakeHold(intake ?? new IntakeProgress(_time), _temp.Storage.IntakeHolds, _time);
-        var job = new DueWakeupsJob(_temp.Storage.Wakeups, _commits, _time, shared, options, heartbeat,
-            new LateTimers(_time, NullLogger<LateTimers>.Instance), NullLogger<DueWakeupsJob>.Instance);
+        var job = new DueWakeupsJob(wakeups ?? _temp.Storage.Wakeups, _commits, _time, shared, options, heartbeat,
+            new LateTimers(_time, NullLogger<LateTimers>.Instance), NullLogger<DueWakeupsJob>.Instance, outbox);
         return (job, heartbeat);
+    }
+
+    /// <summary>The real wakeup store, noting how many customers each claim asked for.</summary>
+    private sealed class ClaimSizes(Core.Ports.IWakeupStore store) : Core.Ports.IWakeupStore
+    {
+        public List<int> Asked { get; } = [];
+
+        public Task<IReadOnlyList<string>> ClaimDueAsync(DateTimeOffset dueBy, DateTimeOffset now, int max, TimeSpan lease, CancellationToken cancellationToken)
+        {
+            Asked.Add(max);
+            return store.ClaimDueAsync(dueBy, now, max, lease, cancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task While_the_sender_is_behind_timers_are_claimed_in_smaller_batches_and_all_still_run()
+    {
+        var outbox = new OutboxSignal();
+        var claims = new ClaimSizes(_temp.Storage.Wakeups);
+        var (job, _) = Job(batchSize: 200, batchSizeWhileSending: 3, outbox: outbox, wakeups: claims);
+        await EnterAsync([.. Enumerable.Range(1, 10).Select(i => $"c-{i:00}")]);
+        _time.Advance(TimeSpan.FromHours(2));
+
+        outbox.SenderClaimed(full: true);
+        await RunAsync(job);
+        Assert.Equal([3, 3, 3, 3], claims.Asked); // 3 + 3 + 3 + the last 1, which ends the run
+        Assert.Equal(10, (await SendTimesAsync()).Count);
+
+        // Caught up: its next claim was not full, and the timers take their whole batch again.
+        await EnterAsync("c-11");
+        _time.Advance(TimeSpan.FromHours(2));
+        outbox.SenderClaimed(full: false);
+        claims.Asked.Clear();
+        await RunAsync(job);
+        Assert.Equal([200], claims.Asked);
+        Assert.Equal(11, (await SendTimesAsync()).Count);
     }
 
     // The job reads nothing from Quartz's context: when it runs is Quartz's, what it runs is the wakeups table's.
