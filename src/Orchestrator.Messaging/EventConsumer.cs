@@ -69,6 +69,9 @@ internal sealed class EventDeserializerFactory(RawSerializerOptions options, ILo
             // whose first token is null is exactly a JSON null: only that token is read again.
             var consumeContext = raw.Deserialize(receiveContext);
             var body = receiveContext.Body.GetBytes();
+            // An empty body is the consumer's to refuse, with its own words (EventConsumer.EmptyMessage).
+            if (body.Length == 0)
+                return consumeContext;
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
             if (reader.Read() && reader.TokenType == JsonTokenType.Null)
             {

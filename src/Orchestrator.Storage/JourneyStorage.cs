@@ -37,6 +37,10 @@ public sealed class JourneyStorage
 
     public StorageProvider Provider => _dialect.Provider;
 
+    /// <summary>Closes the connection SQLite keeps for writes (statements finalized, the WAL checkpointed when no other
+    /// connection is open), so that a tool that wrote a store leaves one file; writing again opens it again.</summary>
+    public Task CloseWriterAsync(CancellationToken cancellationToken) => _dialect.CloseWriterAsync(cancellationToken);
+
     /// <summary>For tests that look at rows directly.</summary>
     internal StorageDialect Dialect => _dialect;
 

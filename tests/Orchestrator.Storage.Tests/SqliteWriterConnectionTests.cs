@@ -132,14 +132,47 @@ public sealed class SqliteWriterConnectionTests : IDisposable
     }
 
     [Fact]
-    public async Task Only_the_holder_of_the_writer_turn_gets_it_and_only_once_at_a_time()
+    public async Task Only_the_holder_of_the_writer_turn_gets_it()
     {
         await CreateTableAsync();
         await Assert.ThrowsAsync<InvalidOperationException>(() => _dialect.OpenForWriteAsync(CancellationToken.None));
+    }
 
-        using var turn = await _dialect.WaitForWriterTurnAsync(CancellationToken.None);
-        await using var lent = await _dialect.OpenForWriteAsync(CancellationToken.None);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => _dialect.OpenForWriteAsync(CancellationToken.None));
+    [Fact]
+    public async Task A_loan_never_given_back_is_not_lent_again_and_the_next_writer_gets_a_fresh_connection()
+    {
+        await CreateTableAsync();
+        SqliteConnection leaked;
+        using (await _dialect.WaitForWriterTurnAsync(CancellationToken.None))
+            leaked = ((SqliteWriterConnection)await _dialect.OpenForWriteAsync(CancellationToken.None)).Inner; // never disposed
+
+        var fresh = await WriteAsync(async c =>
+        {
+            await c.ExecuteAsync("INSERT INTO t (id, name) VALUES (1, 'a')");
+            return c.Inner;
+        });
+        Assert.NotSame(leaked, fresh);
+        Assert.Equal(System.Data.ConnectionState.Closed, leaked.State);
+    }
+
+    [Fact]
+    public async Task A_commit_that_SQLite_already_rolled_back_fails_with_its_own_error_and_the_next_writer_works()
+    {
+        await CreateTableAsync();
+        // As on a full disk: the COMMIT fails and SQLite rolls the transaction back by itself, behind
+        // Microsoft.Data.Sqlite's back (its rollback hook is off during COMMIT), so disposing the transaction then fails too.
+        var failed = await Assert.ThrowsAsync<SqliteException>(() => Relational.Database.WriteInTransactionAsync(_dialect, async (connection, transaction) =>
+        {
+            var handle = ((SqliteWriterConnection)connection).Inner.Handle!;
+            await connection.ExecuteAsync("INSERT INTO t (id, name) VALUES (1, 'a')", transaction: transaction);
+            SQLitePCL.raw.sqlite3_rollback_hook(handle, null, null);
+            Assert.Equal(0, SQLitePCL.raw.sqlite3_exec(handle, "ROLLBACK"));
+            return 0;
+        }, CancellationToken.None));
+
+        Assert.Contains("cannot commit", failed.Message, StringComparison.Ordinal); // the COMMIT's error, not the rollback's
+        await WriteAsync(c => c.ExecuteAsync("INSERT INTO t (id, name) VALUES (2, 'b')"));
+        Assert.Equal(["2"], (await WriteAsync(c => c.QueryAsync<long>("SELECT id FROM t"))).Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     [Fact]

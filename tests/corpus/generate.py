@@ -79,7 +79,8 @@ def customer_of(n):
 GOOD = text(event("shape"))
 
 # --- Not JSON at all, or JSON with something wrong around or inside it -------------------------------------------
-add("json/empty-body", b"", reason="does not contain any JSON tokens")
+# Over AMQP an empty body is named for what it is (MassTransit would read it as {}): EventConsumer's own refusal.
+add("json/empty-body", b"", reason="does not contain any JSON tokens", amqp_reason="the message is empty (0 bytes)")
 add("json/whitespace-only", " \n\t ", reason="The input does not contain any JSON tokens")
 add("json/plain-text", "this is not json", reason="is an invalid JSON literal")
 add("json/xml", '<event id="1"/>', reason="'<' is an invalid start of a value")

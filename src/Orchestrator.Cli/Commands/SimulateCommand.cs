@@ -120,18 +120,24 @@ internal static class SimulateCommand
             return CliSupport.Failed;
         var events = ReadEvents(eventsFile, errors, out var rejected, limits);
         Func<TimeProvider, (Core.Ports.IJourneyStore, Core.Ports.IOutbox)>? target = null;
+        Storage.JourneyStorage? written = null;
         if (storeFile is not null)
         {
             target = clock =>
             {
                 var storage = Storage.JourneyStorage.Create(new Storage.StorageOptions { ConnectionString = $"Data Source={Path.GetFullPath(storeFile)}" }, clock);
                 storage.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
+                written = storage;
                 return (storage.Store, storage.Outbox);
             };
         }
         var result = Simulator.RunAsync(new JourneyCatalog(loaded.Journeys), events, CliSupport.LoadSending(config), end, target, CliSupport.LoadAnalysis(config)).GetAwaiter().GetResult();
         if (storeFile is not null)
+        {
+            // Every connection closed, the last one checkpoints the WAL: the store is the one file named.
+            written?.CloseWriterAsync(CancellationToken.None).GetAwaiter().GetResult();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        }
         if (format == "table")
             OutcomeWriter.WriteTable(result.Outcomes, output);
         else

@@ -35,12 +35,35 @@ internal static class Database
         await using (connection.ConfigureAwait(false))
         {
             var transaction = await dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+            try
             {
                 var result = await write(connection, transaction).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return result;
             }
+            finally
+            {
+                await EndAsync(transaction).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Disposes a transaction (rolling it back when it was not committed) without letting the rollback's own failure
+    /// hide why the transaction failed. A COMMIT that fails on a full disk or an I/O error is rolled back by SQLite
+    /// itself, and Microsoft.Data.Sqlite's dispose then tries ROLLBACK on no transaction ("cannot rollback - no
+    /// transaction is active"): thrown from a finally, that error replaced the disk's, and an event that should wait for
+    /// the database went to the error queue instead. The connection is disposed right after, which ends whatever is left.
+    /// </summary>
+    public static async ValueTask EndAsync(DbTransaction transaction)
+    {
+        try
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (DbException)
+        {
+            // The transaction is gone either way; the failure that matters has been thrown already.
         }
     }
 }

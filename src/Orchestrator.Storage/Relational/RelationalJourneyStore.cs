@@ -55,12 +55,18 @@ internal sealed partial class RelationalJourneyStore(StorageDialect dialect, Tim
         {
             try
             {
-                await Transaction.DisposeAsync().ConfigureAwait(false);
-                await Connection.DisposeAsync().ConfigureAwait(false);
+                await Database.EndAsync(Transaction).ConfigureAwait(false);
             }
             finally
             {
-                turn?.Dispose();
+                try
+                {
+                    await Connection.DisposeAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    turn?.Dispose();
+                }
             }
         }
     }

@@ -29,6 +29,9 @@ internal abstract class StorageDialect(int commandTimeoutSeconds)
     /// </summary>
     public virtual Task<DbConnection> OpenForWriteAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
 
+    /// <summary>Closes a connection kept for writes, if the provider keeps one (SQLite); the next write opens another.</summary>
+    public virtual Task CloseWriterAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>A transaction that holds the customers' locks until it ends, so units of one customer run one at a time;
     /// <paramref name="customerIds"/> are distinct and in ordinal order, and locked in that order.</summary>
     public abstract Task<DbTransaction> BeginCustomerUnitAsync(DbConnection connection, IReadOnlyList<string> customerIds, CancellationToken cancellationToken);

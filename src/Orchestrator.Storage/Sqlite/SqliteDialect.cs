@@ -15,6 +15,7 @@ namespace Orchestrator.Storage.Sqlite;
 internal sealed class SqliteDialect : StorageDialect
 {
     private readonly string _connectionString;
+    private readonly string _writerConnectionString;
 
     // SQLite has one writer at a time; this process's writers take turns here first.
     private readonly SemaphoreSlim _writer = new(1, 1);
@@ -23,6 +24,9 @@ internal sealed class SqliteDialect : StorageDialect
     {
         var builder = new SqliteConnectionStringBuilder(connectionString) { DefaultTimeout = commandTimeoutSeconds };
         _connectionString = builder.ToString();
+        // The kept writer connection is not pooled: closed, it is gone, so one that wrote to a file deleted under it is
+        // never handed out again when the file is restored.
+        _writerConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString();
         DataSource = builder.DataSource;
     }
 
@@ -71,19 +75,32 @@ internal sealed class SqliteDialect : StorageDialect
             _writerConnection = null;
             throw;
         }
-        if (_writerConnection is { Reusable: true } kept)
+        // One still lent while the caller holds the turn was never given back (its holder failed on the way out):
+        // nobody can be using it, and nothing about it can be trusted.
+        if (_writerConnection is { Reusable: true, Lent: false } kept)
             return kept.Lend();
         _writerConnection?.Close();
         _writerConnection = null;
-        var connection = (SqliteConnection)await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = (SqliteConnection)await OpenAsync(_writerConnectionString, cancellationToken).ConfigureAwait(false);
         _writerConnection = new SqliteWriterConnection(connection, IsDuplicateKey);
         return _writerConnection.Lend();
     }
 
-    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    /// <summary>Closes the kept writer connection (its statements finalized, its WAL checkpointed when it is the last
+    /// connection), e.g. before a command-line tool hands its store file on.</summary>
+    public override async Task CloseWriterAsync(CancellationToken cancellationToken)
+    {
+        using var turn = await WaitForWriterTurnAsync(cancellationToken).ConfigureAwait(false);
+        _writerConnection?.Close();
+        _writerConnection = null;
+    }
+
+    public override Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => OpenAsync(_connectionString, cancellationToken);
+
+    private async Task<DbConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
     {
         var file = ThrowIfFileGone();
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new SqliteConnection(connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);

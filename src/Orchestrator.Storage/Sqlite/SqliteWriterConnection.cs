@@ -39,6 +39,9 @@ internal sealed class SqliteWriterConnection(SqliteConnection inner, Func<Except
 
     public bool Spoiled { get; private set; }
 
+    /// <summary>Lent and not yet given back.</summary>
+    public bool Lent => _lent;
+
     public SqliteWriterConnection Lend()
     {
         if (_lent)
@@ -101,7 +104,7 @@ internal sealed class SqliteWriterConnection(SqliteConnection inner, Func<Except
     protected override DbTransaction BeginDbTransaction(IsolationLevel isolationLevel) => inner.BeginTransaction(isolationLevel);
 
     /// <summary>BEGIN IMMEDIATE (not deferred) on the inner connection.</summary>
-    public SqliteTransaction BeginImmediate() => inner.BeginTransaction(IsolationLevel.Serializable, deferred: false);
+    public SqliteTransaction BeginImmediate() => Watch(() => inner.BeginTransaction(IsolationLevel.Serializable, deferred: false));
 
     protected override DbCommand CreateDbCommand() => new Command(this);
 
