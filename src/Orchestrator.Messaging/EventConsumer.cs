@@ -91,9 +91,28 @@ internal sealed class EventDeserializerFactory(RawSerializerOptions options, ILo
 
 /// <summary>Reads the AMQP message as HTTP reads its body, then hands it to Core: the decision is committed before the
 /// message is acknowledged.</summary>
-public sealed partial class EventConsumer(EventIngress ingress, IntakeProgress progress, ILogger<EventConsumer> logger) : IConsumer<UnreadEvent>
+public sealed partial class EventConsumer(EventIngress ingress, IntakeProgress progress, PartitionHandover handover, ILogger<EventConsumer> logger) : IConsumer<UnreadEvent>
 {
     public async Task Consume(ConsumeContext<UnreadEvent> context)
+    {
+        var source = IntakeSource(context.ReceiveContext.InputAddress);
+        // Stopping: the event waits, unacknowledged, for its channel to close and goes to the next worker in order.
+        if (!handover.Begin(source, context))
+        {
+            await PartitionHandover.HoldAsync(context).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await DecideAsync(context, source).ConfigureAwait(false);
+        }
+        finally
+        {
+            handover.End(source);
+        }
+    }
+
+    private async Task DecideAsync(ConsumeContext<UnreadEvent> context, string source)
     {
         // MassTransit hands an empty body on as if it were {}: named for what it is.
         if (context.ReceiveContext.Body.Length == 0)
@@ -102,7 +121,6 @@ public sealed partial class EventConsumer(EventIngress ingress, IntakeProgress p
         if (!EventJson.TryRead(json, out var evt, out var error, ingress.Limits))
             throw Refused(logger, json, error!);
         // The partition's progress holds timers back while it works off a backlog (IntakeProgress).
-        var source = IntakeSource(context.ReceiveContext.InputAddress);
         progress.Taking(source, evt!.OccurredAt);
         var retried = false;
         try

@@ -25,6 +25,9 @@ public static class MessagingExtensions
             return builder;
 
         builder.Services.AddSingleton<MessagingHealth>();
+        // Hands the partitions over in order when the worker stops, before MassTransit stops the bus (PartitionHandover).
+        builder.Services.AddSingleton<PartitionHandover>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PartitionHandover>());
         // Timers wait for these queues at start (IntakeProgress): a worker that was down most likely has a backlog there.
         for (var partition = 0; partition < options.Partitions; partition++)
             builder.Services.AddSingleton(new Core.Processing.IntakeSource(options.PartitionQueue(partition)));

@@ -67,7 +67,8 @@ public sealed class MessagingOptions
     /// <summary>
     /// Default true: RabbitMQ's single active consumer on every partition queue. With several workers one consumes a
     /// partition at a time (in practice the worker that started first) and another takes over within seconds when it
-    /// stops, so every customer's events are decided in publish order, also across workers. All workers fire timers and
+    /// stops, so every customer's events are decided in publish order, also across workers (a worker that is stopped
+    /// hands its partitions over first: <see cref="PartitionHandover"/>). All workers fire timers and
     /// send email either way. False lets every worker consume every partition at once: more event throughput, but two
     /// events of one customer published moments apart may then be decided out of order by two workers.
     /// An existing queue keeps the arguments it was declared with: delete it, or use a new <see cref="QueueName"/>.

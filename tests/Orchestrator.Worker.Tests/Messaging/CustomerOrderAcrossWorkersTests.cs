@@ -42,7 +42,28 @@ public sealed class CustomerOrderAcrossWorkersTests : IAsyncLifetime, IDisposabl
     }
 
     [Fact]
-    public async Task Each_customers_events_are_decided_in_publish_order_by_two_workers_when_the_consuming_one_dies()
+    public Task Each_customers_events_are_decided_in_publish_order_by_two_workers_when_the_consuming_one_dies() =>
+        TakeOverMidStreamAsync(first => first.Kill()); // mid-stream, with messages in flight: the other worker takes the queue over
+
+    /// <summary>
+    /// SIGTERM, as every deploy stops a worker, with events still being published. MassTransit's own stop cancels the
+    /// consumer first and finishes the event in flight after: RabbitMQ makes the standby active at the cancel and hands
+    /// it the next event published, while the events the stopping worker had prefetched come back only when its channel
+    /// closes, after later ones (an experiment of 79 runs on RabbitMQ 3.10: 3 of 3 runs out of order with steady
+    /// publishing; with a backlog the classic queue process crashed, rabbitmq-server#5460). PartitionHandover closes each
+    /// partition's channel first, which requeues and hands over in one step.
+    /// </summary>
+    [Fact]
+    public async Task Each_customers_events_are_decided_in_publish_order_by_two_workers_when_the_consuming_one_is_stopped()
+    {
+        await TakeOverMidStreamAsync(first => first.Terminate());
+
+        Assert.True(await _first!.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the stopped worker did not end:\n" + _first.Output);
+        // It handed its partitions over itself (closed their channels), so the order above is not luck of timing.
+        Assert.Contains("handed over", _first.Output, StringComparison.Ordinal);
+    }
+
+    private async Task TakeOverMidStreamAsync(Action<WorkerProcess> stopFirst)
     {
         var broker = _broker!;
         _first = await StartWorkerAsync("worker-a");
@@ -59,7 +80,7 @@ public sealed class CustomerOrderAcrossWorkersTests : IAsyncLifetime, IDisposabl
                 published.Add((customer, eventId));
             }
             if (n == EventsPerCustomer / 3)
-                _first.Kill(); // mid-stream, with messages in flight: the other worker takes the queue over
+                stopFirst(_first);
         }
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);

@@ -50,6 +50,7 @@ public sealed class EventConsumerTests : IAsyncLifetime, IDisposable
         _provider = new ServiceCollection()
             .AddSingleton(ingress)
             .AddSingleton(new IntakeProgress(TimeProvider.System))
+            .AddSingleton(new PartitionHandover(NullLogger<PartitionHandover>.Instance))
             .AddMassTransitTestHarness(bus => bus.AddConsumer<EventConsumer, EventConsumerDefinition>())
             .BuildServiceProvider(validateScopes: true);
         _harness = _provider.GetRequiredService<ITestHarness>();
