@@ -80,11 +80,12 @@ public sealed partial class PartitionHandover(ILogger<PartitionHandover> logger)
     {
         try
         {
-            if (channel.Channel.IsOpen)
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await channel.Channel.CloseAsync(200, "orchestrator worker stopping: partition handed over", false, timeout.Token).ConfigureAwait(false);
-            }
+            // A channel closed already (the broker went away, or the connection was recovered since) has nothing of this
+            // partition's unacknowledged: the broker requeued it when the channel ended.
+            if (!channel.Channel.IsOpen)
+                return;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await channel.Channel.CloseAsync(200, "orchestrator worker stopping: partition handed over", false, timeout.Token).ConfigureAwait(false);
             LogHandedOver(logger, source);
         }
         catch (ObjectDisposedException)
