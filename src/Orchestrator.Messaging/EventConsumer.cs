@@ -99,7 +99,7 @@ public sealed partial class EventConsumer(EventIngress ingress, IntakeProgress p
         // Stopping: the event waits, unacknowledged, for its channel to close and goes to the next worker in order.
         if (!handover.Begin(source, context))
         {
-            await PartitionHandover.HoldAsync(context).ConfigureAwait(false);
+            await handover.HoldAsync(source, context).ConfigureAwait(false);
             return;
         }
         try

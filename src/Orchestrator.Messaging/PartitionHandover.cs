@@ -33,6 +33,8 @@ public sealed partial class PartitionHandover(ILogger<PartitionHandover> logger)
 
     private readonly ConcurrentDictionary<string, ChannelContext> _channels = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _inFlight = new(StringComparer.Ordinal);
+    // Each channel closed once, whoever asks first: the stop, or a delivery held on it.
+    private readonly ConcurrentDictionary<object, Task> _closing = new(ReferenceEqualityComparer.Instance);
     private volatile bool _draining;
 
     /// <summary>True once the worker is stopping: a partition takes no new event.</summary>
@@ -53,15 +55,26 @@ public sealed partial class PartitionHandover(ILogger<PartitionHandover> logger)
 
     internal void End(string source) => _inFlight.AddOrUpdate(source, 0, (_, n) => Math.Max(0, n - 1));
 
-    /// <summary>Holds a delivery that came while stopping, unacknowledged, until its channel closes (the consume is
-    /// cancelled then, which MassTransit neither retries nor moves to the error queue).</summary>
-    internal static Task HoldAsync(ConsumeContext context) => Task.Delay(Timeout.Infinite, context.CancellationToken);
+    /// <summary>
+    /// Holds a delivery that came while stopping, unacknowledged, until its channel closes (the consume is cancelled
+    /// then, which MassTransit neither retries nor moves to the error queue), and closes that channel itself: one not
+    /// known when the stop began (a partition that had taken no event yet, one reconnected since, or MassTransit
+    /// consuming again after the close) would otherwise keep it until MassTransit's cancel-first stop.
+    /// </summary>
+    internal Task HoldAsync(string source, ConsumeContext context)
+    {
+        // Not awaited: the close waits for the client's dispatcher, which is running this very delivery.
+        if (context.TryGetPayload<ChannelContext>(out var channel))
+            _ = CloseOnceAsync(source, channel);
+        return Task.Delay(Timeout.Infinite, context.CancellationToken);
+    }
+
+    private Task CloseOnceAsync(string source, ChannelContext channel) =>
+        _closing.GetOrAdd(channel.Channel, _ => Task.Run(() => CloseAsync(source, channel)));
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         _draining = true;
-        if (_channels.IsEmpty)
-            return;
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         wait.CancelAfter(InFlightWait);
         try
@@ -73,7 +86,7 @@ public sealed partial class PartitionHandover(ILogger<PartitionHandover> logger)
         {
             LogInFlightLeft(logger, InFlightWait.TotalSeconds, string.Join(", ", _inFlight.Where(p => p.Value > 0).Select(p => p.Key)));
         }
-        await Task.WhenAll(_channels.Select(p => CloseAsync(p.Key, p.Value))).ConfigureAwait(false);
+        await Task.WhenAll(_channels.Select(p => CloseOnceAsync(p.Key, p.Value))).ConfigureAwait(false);
     }
 
     private async Task CloseAsync(string source, ChannelContext channel)
@@ -84,8 +97,9 @@ public sealed partial class PartitionHandover(ILogger<PartitionHandover> logger)
             // partition's unacknowledged: the broker requeued it when the channel ended.
             if (!channel.Channel.IsOpen)
                 return;
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await channel.Channel.CloseAsync(200, "orchestrator worker stopping: partition handed over", false, timeout.Token).ConfigureAwait(false);
+            // Bounded here: the client waits for the broker's close-ok without a token while the channel is open.
+            await channel.Channel.CloseAsync(200, "orchestrator worker stopping: partition handed over", false)
+                .WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             LogHandedOver(logger, source);
         }
         catch (ObjectDisposedException)
