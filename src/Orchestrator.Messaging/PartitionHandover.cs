@@ -19,7 +19,7 @@ namespace Orchestrator.Messaging;
 /// </para>
 /// <para>
 /// So on stopping, before MassTransit stops the bus (<see cref="IHostedLifecycleService.StoppingAsync"/> runs before
-/// every hosted service's StopAsync), each partition takes no new event (<see cref="Draining"/>: the consumer holds the
+/// every hosted service's StopAsync), each partition takes no new event (<see cref="Begin"/> says so: the consumer holds the
 /// next delivery unacknowledged), the event in flight is finished and acknowledged, and then the partition's channel is
 /// closed: RabbitMQ requeues what it had prefetched, in order, and the standby starts from there. Nothing is lost: what
 /// was not acknowledged is requeued, and what was decided but not acknowledged is a duplicate the inbox knows.
@@ -35,10 +35,8 @@ public sealed partial class PartitionHandover(ILogger<PartitionHandover> logger)
     private readonly ConcurrentDictionary<string, int> _inFlight = new(StringComparer.Ordinal);
     // Each channel closed once, whoever asks first: the stop, or a delivery held on it.
     private readonly ConcurrentDictionary<object, Task> _closing = new(ReferenceEqualityComparer.Instance);
+    // Set once the worker is stopping: a partition takes no new event.
     private volatile bool _draining;
-
-    /// <summary>True once the worker is stopping: a partition takes no new event.</summary>
-    public bool Draining => _draining;
 
     /// <summary>Called by the consumer as an event of <paramref name="source"/> begins: remembers the partition's channel
     /// and counts the event in flight. False when the worker is stopping: the event is to be held, not decided.</summary>
