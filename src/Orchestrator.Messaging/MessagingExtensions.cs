@@ -27,6 +27,9 @@ public static class MessagingExtensions
         builder.Services.AddSingleton<MessagingHealth>();
         // Hands the partitions over in order when the worker stops, before MassTransit stops the bus (PartitionHandover).
         builder.Services.AddSingleton<PartitionHandover>();
+        // Each worker consumes its share of the partitions (PartitionShare), counting the workers at the broker.
+        builder.Services.AddSingleton<PartitionShare>();
+        builder.Services.AddHostedService<PartitionPeers>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PartitionHandover>());
         // Timers wait for these queues at start (IntakeProgress): a worker that was down most likely has a backlog there.
         for (var partition = 0; partition < options.Partitions; partition++)

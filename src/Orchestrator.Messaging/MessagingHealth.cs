@@ -10,13 +10,19 @@ public sealed record IntakeHealth(bool Healthy, string Description);
 /// The bus's own health, in the words an operator needs. A broker that refuses the topology (say, the consistent-hash
 /// plugin is off) otherwise only shows as MassTransit retrying in the log while the worker looks fine.
 /// </summary>
-public sealed class MessagingHealth(IBusControl bus, IOptions<MessagingOptions> options)
+public sealed class MessagingHealth(IBusControl bus, PartitionShare share, IOptions<MessagingOptions> options)
 {
     public IntakeHealth Check()
     {
         var result = bus.CheckHealth();
         if (result.Status == BusHealthStatus.Healthy)
-            return new IntakeHealth(true, $"consuming {options.Value.Partitions} partition(s) of '{options.Value.QueueName}'");
+        {
+            // Which of them this worker is the active consumer of: with several workers each holds its share.
+            var spread = options.Value.Partitions > 1 && options.Value.SingleActiveConsumer
+                ? $", {share.Held} of them delivering to this worker (its share with {share.Workers} worker(s): {share.Share})"
+                : "";
+            return new IntakeHealth(true, $"consuming {options.Value.Partitions} partition(s) of '{options.Value.QueueName}'{spread}");
+        }
         var faults = result.Endpoints.Values
             .Select(e => e.Exception?.GetBaseException().Message ?? e.Description)
             .OfType<string>()

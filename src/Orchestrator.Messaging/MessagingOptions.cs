@@ -66,14 +66,22 @@ public sealed class MessagingOptions
 
     /// <summary>
     /// Default true: RabbitMQ's single active consumer on every partition queue. With several workers one consumes a
-    /// partition at a time (in practice the worker that started first) and another takes over within seconds when it
-    /// stops, so every customer's events are decided in publish order, also across workers (a worker that is stopped
-    /// hands its partitions over first: <see cref="PartitionHandover"/>). All workers fire timers and
+    /// partition at a time, each worker its share of them (<see cref="SpreadPartitions"/>), and another takes over within
+    /// seconds when it stops, so every customer's events are decided in publish order, also across workers (a worker that
+    /// is stopped hands its partitions over first: <see cref="PartitionHandover"/>). All workers fire timers and
     /// send email either way. False lets every worker consume every partition at once: more event throughput, but two
     /// events of one customer published moments apart may then be decided out of order by two workers.
     /// An existing queue keeps the arguments it was declared with: delete it, or use a new <see cref="QueueName"/>.
     /// </summary>
     public bool SingleActiveConsumer { get; set; } = true;
+
+    /// <summary>
+    /// Default true (with <see cref="SingleActiveConsumer"/> and more than one partition): the partitions are spread over
+    /// the workers, each consuming at most <c>ceil(Partitions / workers)</c> of them and standing by for the rest
+    /// (<see cref="PartitionShare"/>); a worker that joins takes its share within seconds, handed over in publish order.
+    /// False: the worker started first consumes every partition and the others only stand by.
+    /// </summary>
+    public bool SpreadPartitions { get; set; } = true;
 
     /// <summary>Messages RabbitMQ delivers ahead per partition. Default 16.</summary>
     [Range(1, 10_000)]

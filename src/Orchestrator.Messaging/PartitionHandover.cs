@@ -7,7 +7,8 @@ using Microsoft.Extensions.Logging;
 namespace Orchestrator.Messaging;
 
 /// <summary>
-/// Hands every partition this worker consumes over to the next worker in publish order when it stops.
+/// Hands every partition this worker consumes over to the next worker in publish order when it stops, and a partition
+/// beyond this worker's share whenever it holds one (<see cref="PartitionShare"/>).
 /// <para>
 /// Why: MassTransit's graceful stop sends <c>basic.cancel</c> first and finishes the event in flight after, while the
 /// events it had prefetched stay unacknowledged on its channel. RabbitMQ makes the standby consumer active at the cancel
@@ -25,7 +26,7 @@ namespace Orchestrator.Messaging;
 /// was not acknowledged is requeued, and what was decided but not acknowledged is a duplicate the inbox knows.
 /// </para>
 /// </summary>
-public sealed partial class PartitionHandover(ILogger<PartitionHandover> logger) : IHostedLifecycleService
+public sealed partial class PartitionHandover(PartitionShare share, ILogger<PartitionHandover> logger) : IHostedLifecycleService
 {
     /// <summary>How long the stop waits for the events in flight before it closes the channels anyway (their events are
     /// then requeued too, and decided again by the next worker: the inbox tells a repeat).</summary>
@@ -39,13 +40,17 @@ public sealed partial class PartitionHandover(ILogger<PartitionHandover> logger)
     private volatile bool _draining;
 
     /// <summary>Called by the consumer as an event of <paramref name="source"/> begins: remembers the partition's channel
-    /// and counts the event in flight. False when the worker is stopping: the event is to be held, not decided.</summary>
+    /// and counts the event in flight. False when the worker is stopping, or holds more than its share of the partitions
+    /// (<see cref="PartitionShare"/>): the event is to be held, not decided, and the partition handed on.</summary>
     internal bool Begin(string source, ConsumeContext context)
     {
-        if (context.TryGetPayload<ChannelContext>(out var channel))
-            _channels[source] = channel;
+        var known = context.TryGetPayload<ChannelContext>(out var channel);
+        if (known)
+            _channels[source] = channel!;
         _inFlight.AddOrUpdate(source, 1, (_, n) => n + 1);
-        if (!_draining)
+        // With ConcurrentMessageLimit 1 this delivery is the partition's only one in flight: stepping aside here leaves
+        // nothing half done on the channel but this delivery, which the close requeues at the head of the queue.
+        if (!_draining && !(known && share.StepsAside(source, channel!.Channel, () => channel.Channel.IsOpen)))
             return true;
         End(source);
         return false;
@@ -54,10 +59,11 @@ public sealed partial class PartitionHandover(ILogger<PartitionHandover> logger)
     internal void End(string source) => _inFlight.AddOrUpdate(source, 0, (_, n) => Math.Max(0, n - 1));
 
     /// <summary>
-    /// Holds a delivery that came while stopping, unacknowledged, until its channel closes (the consume is cancelled
-    /// then, which MassTransit neither retries nor moves to the error queue), and closes that channel itself: one not
-    /// known when the stop began (a partition that had taken no event yet, one reconnected since, or MassTransit
-    /// consuming again after the close) would otherwise keep it until MassTransit's cancel-first stop.
+    /// Holds a delivery that came while stopping, or on a partition this worker hands to another (<see cref="PartitionShare"/>),
+    /// unacknowledged, until its channel closes (the consume is cancelled then, which MassTransit neither retries nor
+    /// moves to the error queue), and closes that channel itself: while stopping, one not known when the stop began (a
+    /// partition that had taken no event yet, one reconnected since, or MassTransit consuming again after the close)
+    /// would otherwise keep it until MassTransit's cancel-first stop.
     /// </summary>
     internal Task HoldAsync(string source, ConsumeContext context)
     {
@@ -96,7 +102,7 @@ public sealed partial class PartitionHandover(ILogger<PartitionHandover> logger)
             if (!channel.Channel.IsOpen)
                 return;
             // Bounded here: the client waits for the broker's close-ok without a token while the channel is open.
-            await channel.Channel.CloseAsync(200, "orchestrator worker stopping: partition handed over", false)
+            await channel.Channel.CloseAsync(200, "orchestrator worker: partition handed over", false)
                 .WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             LogHandedOver(logger, source);
         }

@@ -39,6 +39,7 @@ public static class OrchestratorMetrics
     // (the database did not answer), reports nothing rather than a made-up zero.
     private static Func<Backlog?>? s_backlog;
     private static Func<int>? s_smtpFailures;
+    private static Func<int>? s_partitionsHeld;
 
     /// <summary>Sends waiting in the outbox (queued), due or not yet; read at scrape time.</summary>
     public static readonly ObservableGauge<long> OutboxQueued = Meter.CreateObservableGauge("orchestrator.outbox.queued",
@@ -65,10 +66,18 @@ public static class OrchestratorMetrics
         () => s_smtpFailures is { } read ? [new Measurement<int>(read())] : Array.Empty<Measurement<int>>(), "{failure}",
         "Hand-offs to the mail server that failed since it last accepted one");
 
+    /// <summary>The partitions this worker consumes as the active consumer (RabbitMQ intake with several workers: each
+    /// holds its share, the rest it stands by for).</summary>
+    public static readonly ObservableGauge<int> PartitionsHeld = Meter.CreateObservableGauge("orchestrator.intake.partitions.held",
+        () => s_partitionsHeld is { } read ? [new Measurement<int>(read())] : Array.Empty<Measurement<int>>(), "{partition}",
+        "Partition queues this worker consumes as the active consumer");
+
     /// <summary>The backlog gauges read <paramref name="read"/> at scrape time; it should cache (one reading serves all of them).</summary>
     public static void ObserveBacklog(Func<Backlog?> read) => Volatile.Write(ref s_backlog, read);
 
     public static void ObserveSmtpFailures(Func<int> read) => Volatile.Write(ref s_smtpFailures, read);
+
+    public static void ObservePartitionsHeld(Func<int> read) => Volatile.Write(ref s_partitionsHeld, read);
 
     private static IEnumerable<Measurement<T>> FromBacklog<T>(Func<Backlog, T> value) where T : struct =>
         Volatile.Read(ref s_backlog)?.Invoke() is { } backlog ? [new Measurement<T>(value(backlog))] : [];

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Orchestrator.Worker.Tests.Support;
 
 namespace Orchestrator.Worker.Tests.Messaging;
@@ -85,25 +86,98 @@ public sealed class CustomerOrderAcrossWorkersTests : IAsyncLifetime, IDisposabl
                 stopFirst(_first);
         }
 
+        await AssertDecidedInPublishOrderAsync(published, EventsPerCustomer - 1, _second);
+        Assert.False(_second.HasExited);
+    }
+
+    /// <summary>
+    /// A worker that joins takes its share of the partitions: the first worker, active on all four, hands two of them
+    /// over in order while events keep coming, and from then on both decide events. Before, the worker started first
+    /// consumed every partition and the second only stood by. When the second dies, the first takes everything back.
+    /// </summary>
+    [Fact]
+    public async Task A_worker_that_joins_takes_its_share_of_the_partitions_and_each_customers_order_is_kept()
+    {
+        const int customers = 32; // over 4 partitions: each partition has some (by the consistent hash of the customer id)
+        var broker = _broker!;
+        var published = new List<(string Customer, string EventId)>();
+        var seq = 0;
+        async Task PublishRoundsAsync(int rounds, int pauseMilliseconds)
+        {
+            for (var r = 0; r < rounds; r++, seq++)
+            {
+                for (var c = 1; c <= customers; c++)
+                {
+                    var customer = $"c-{c}";
+                    var eventId = $"{customer}-{seq:D3}";
+                    await broker.PublishAsync(Event(eventId, customer, seq), routingKey: customer);
+                    published.Add((customer, eventId));
+                }
+                await Task.Delay(pauseMilliseconds);
+            }
+        }
+
+        _first = await StartWorkerAsync("worker-a");
+        await PublishRoundsAsync(5, 0);
+        await AssertDecidedInPublishOrderAsync(published, seq - 1, _first);
+        Assert.Equal(4, await HeldAsync(_first));
+        var firstAlone = await ProcessedAsync(_first);
+
+        _second = await StartWorkerAsync("worker-b");
+        // Events keep coming while the first worker learns of the second (PartitionPeers) and hands over.
+        await PublishRoundsAsync(60, 150);
+        await AssertDecidedInPublishOrderAsync(published, seq - 1, _second);
+        Assert.Equal(2, await HeldAsync(_first));
+        Assert.Equal(2, await HeldAsync(_second));
+        Assert.True(await ProcessedAsync(_second) > 0, "the second worker decided nothing:\n" + _second.Output);
+        Assert.True(await ProcessedAsync(_first) > firstAlone, "the first worker decided nothing after the second joined:\n" + _first.Output);
+        Assert.Equal(2, Regex.Count(_first.Output, "handing it to another worker"));
+        Assert.DoesNotContain("handing it to another worker", _second.Output, StringComparison.Ordinal);
+
+        // Single active consumer is still the fail-over: the partitions of a worker that dies go back to the other.
+        _second.Kill();
+        await PublishRoundsAsync(20, 100);
+        await AssertDecidedInPublishOrderAsync(published, seq - 1, _first);
+        Assert.Equal(4, await HeldAsync(_first));
+        Assert.Equal(0u, await broker.CountAsync(broker.ErrorQueue));
+    }
+
+    /// <summary>Waits until every published event is in the inbox, then checks each customer's decided order and that
+    /// the profile holds the attributes of the last event published.</summary>
+    private async Task AssertDecidedInPublishOrderAsync(List<(string Customer, string EventId)> published, int lastSeq, WorkerProcess diagnostics)
+    {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while ((await StorageProbe.ColumnAsync(_folder.Database, "SELECT event_id FROM inbox")).Count < published.Count)
         {
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException("not every event was taken in:\n" + _second.Output);
+                throw new TimeoutException("not every event was taken in:\n" + diagnostics.Output);
             await Task.Delay(250);
         }
 
-        for (var c = 1; c <= Customers; c++)
+        foreach (var customer in published.Select(p => p.Customer).Distinct())
         {
-            var customer = $"c-{c}";
             var decided = await StorageProbe.ColumnAsync(_folder.Database, $"SELECT event_id FROM inbox WHERE customer_id = '{customer}' ORDER BY received_at, rowid");
             Assert.Equal(published.Where(p => p.Customer == customer).Select(p => p.EventId), decided);
             // The profile holds the last event's attributes, not those of one that overtook it.
             var profile = JsonDocument.Parse((await StorageProbe.ColumnAsync(_folder.Database, $"SELECT profile_json FROM customers WHERE customer_id = '{customer}'")).Single());
-            Assert.Equal(EventsPerCustomer - 1, profile.RootElement.GetProperty("attributes").GetProperty("seq").GetInt32());
+            Assert.Equal(lastSeq, profile.RootElement.GetProperty("attributes").GetProperty("seq").GetInt32());
         }
-        Assert.Equal(0u, await broker.CountAsync(broker.ErrorQueue));
-        Assert.False(_second.HasExited);
+        Assert.Equal(0u, await _broker!.CountAsync(_broker.ErrorQueue));
+    }
+
+    /// <summary>The partitions <paramref name="worker"/> consumes as the active consumer, from its /metrics gauge.</summary>
+    private static async Task<int> HeldAsync(WorkerProcess worker) =>
+        (int)Metric(await worker.Http.GetStringAsync("/metrics"), @"orchestrator_intake_partitions_held(\{[^}]*\})? (\d+)");
+
+    /// <summary>The events <paramref name="worker"/> decided, from its /metrics counter.</summary>
+    private static async Task<long> ProcessedAsync(WorkerProcess worker) =>
+        Metric(await worker.Http.GetStringAsync("/metrics"), @"orchestrator_events_total\{[^}]*result=""processed""[^}]*\} (\d+)");
+
+    private static long Metric(string metrics, string pattern)
+    {
+        var match = Regex.Match(metrics, pattern);
+        Assert.True(match.Success, $"no {pattern} in:\n{metrics}");
+        return long.Parse(match.Groups[match.Groups.Count - 1].Value, CultureInfo.InvariantCulture);
     }
 
     private Task<WorkerProcess> StartWorkerAsync(string workerId)

@@ -4,6 +4,7 @@ using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Orchestrator.Contracts;
 using Orchestrator.Core.Engine;
 using Orchestrator.Core.Journeys;
@@ -50,7 +51,7 @@ public sealed class EventConsumerTests : IAsyncLifetime, IDisposable
         _provider = new ServiceCollection()
             .AddSingleton(ingress)
             .AddSingleton(new IntakeProgress(TimeProvider.System))
-            .AddSingleton(new PartitionHandover(NullLogger<PartitionHandover>.Instance))
+            .AddSingleton(new PartitionHandover(new PartitionShare(Options.Create(new MessagingOptions()), TimeProvider.System, NullLogger<PartitionShare>.Instance), NullLogger<PartitionHandover>.Instance))
             .AddMassTransitTestHarness(bus => bus.AddConsumer<EventConsumer, EventConsumerDefinition>())
             .BuildServiceProvider(validateScopes: true);
         _harness = _provider.GetRequiredService<ITestHarness>();
