@@ -216,14 +216,14 @@ public sealed class FaultTests(ITestOutputHelper output)
 
     /// <summary>
     /// Two worker processes on the same queues and the same database (each with its own Quartz store and WorkerId, as
-    /// Messaging/CustomerOrderAcrossWorkersTests runs them); the one consuming is killed mid-run. Catches a standby that
-    /// never takes the queues over (lost events), sends or timers of the dead worker nobody finishes (lost sends), and
+    /// Messaging/CustomerOrderAcrossWorkersTests runs them, the partitions spread over both); worker-a is killed mid-run. Catches a
+    /// survivor that never takes the dead one's partitions over (lost events), sends or timers of the dead worker nobody finishes (lost sends), and
     /// two workers sending one mail (duplicates beyond the one the kill may cut).
     /// </summary>
     [Fact]
     public async Task Two_workers_on_the_same_queues_one_killed_mid_run_the_other_takes_over()
     {
-        // Events from 15 s before the publish: worker-a takes them as a backlog, while worker-b, up and quiet, polls timers.
+        // Events from 15 s before the publish: the workers take them as a backlog while both poll timers.
         await using var rig = await FaultRig.CreateAsync(output, "faults-two", 2 * Customers, TimeSpan.FromSeconds(-15), sampleDays: SampleDays);
         await rig.StartSmtpAsync();
         // A dead worker's sends left 'sending' are reported 'unknown' by the survivor after AbandonAfter (default 10
@@ -235,9 +235,9 @@ public sealed class FaultTests(ITestOutputHelper output)
             ["Orchestrator__Email__Timeout"] = "00:00:05",
         };
         await rig.StartWorkerAsync("worker-a", abandon); // first on the queues: the active consumer of each
-        // Both before the events: worker-a works off the backlog while worker-b, its queues quiet, polls the same
-        // wakeups. Its timers must wait for worker-a's hold (SharedIntakeHold); when they did not, such a start lost 12
-        // sends and sent 26 nobody predicted.
+        // Both before the events: the partitions are spread (PartitionShare), each works off its half of the backlog and
+        // both poll the same wakeups. Every worker's timers must wait for the earliest hold (SharedIntakeHold); before
+        // that (one worker consuming everything, the other quiet) such a start lost 12 sends and sent 26 nobody predicted.
         var survivor = await rig.StartWorkerAsync("worker-b", abandon);
         await rig.PublishAsync();
         await rig.WaitForInboxAsync(rig.Scenario.Events.Count / 3, TimeSpan.FromSeconds(90));
